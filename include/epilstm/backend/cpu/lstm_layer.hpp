@@ -1,0 +1,377 @@
+// One (layer-norm) LSTM layer over a frame of B parallel streams, on the CPU with Eigen.
+//
+// Forward, per position t (MODEL-SPEC.md "Cell"; Ba et al. 2016; Epi-LSTM paper §3.2, eq. 2):
+//   a   = LN_x(W x_t + b_x) + LN_h(U h_prev + b_h)         (no_norm: a = W x_t + b_x + U h_prev + b_h)
+//   i = σ(a_i)  f = σ(a_f)  g = φ(a_g)  o = σ(a_o)
+//   c̃   = f ⊙ c_prev + i ⊙ g ;  c = LN_c(c̃)               (no_norm: c = c̃)
+//   h   = o ⊙ φ(c)
+// Backward (BPTT within the frame), per position in reverse processing order:
+//   dh  = dh_ext + dh_carry          dc = dc_ext + dc_carry + dh ⊙ o ⊙ φ'(c)
+//   dc̃  = LN_c'(dc)                  do = dh ⊙ φ(c)
+//   di = dc̃ ⊙ g  df = dc̃ ⊙ c_prev  dg = dc̃ ⊙ i  dc_prev = dc̃ ⊙ f
+//   da = [di σ'(i), df σ'(f), dg φ'(g), do σ'(o)]
+//   da_h = LN_h'(da) ; dh_carry = Uᵀ da_h            (one small GEMM per position: the sequential part)
+// and once per frame (the parallel part, one GEMM each):
+//   da_x = LN_x'(da) for all positions ; dW += da_x Xᵀ ; dU += da_h H_prevᵀ ; dX = Wᵀ da_x.
+//
+// Layout: a frame is column-major [features, F·B], position t of stream b in column t·B + b, so the
+// B columns of one position are contiguous and each step works on a [·, B] block.
+// Scratch lives in lstm_cache, owned by the caller; the layer itself holds only offsets.
+#pragma once
+
+#include <epilstm/cell/cell_spec.hpp>
+#include <epilstm/config.hpp>
+#include <epilstm/model/parameter_layout.hpp>
+
+#include <Eigen/Core>
+
+#include <string>
+#include <vector>
+
+namespace epilstm::cpu {
+
+template <class T> using matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
+template <class T> using vector = Eigen::Matrix<T, Eigen::Dynamic, 1>;
+template <class T> using row_vector = Eigen::Matrix<T, 1, Eigen::Dynamic>;
+
+/// How a layer obtains c_prev at each position.
+enum class cell_source {
+    carried,   ///< its own c from the previous position (c_0 given, usually 0)
+    external,  ///< a given [H, F·B] matrix: the paper's decoder takes the encoder's c_t
+};
+
+/// Order in which positions are processed.
+enum class direction { forward, reverse };
+
+/// Per-frame scratch of one layer: every value the backward pass needs, by position.
+template <class T>
+struct lstm_cache {
+    index_t positions = 0;  // F (columns of a block are positions·batch)
+    index_t batch = 0;      // B
+    matrix<T> pre_x;        // [4H, FB] W x + b_x, then normalized (γ x̂ + β) in place
+    matrix<T> xhat_x;       // [4H, FB] (layer_norm) normalized W x + b_x before γ, β
+    row_vector<T> inv_x;    // [FB]
+    matrix<T> xhat_h;       // [4H, FB]
+    row_vector<T> inv_h;    // [FB]
+    matrix<T> gates;        // [4H, FB] i, f, g, o after their nonlinearities
+    matrix<T> c_prev;       // [H, FB]
+    matrix<T> chat;         // [H, FB] normalized c̃ before γ, β
+    row_vector<T> inv_c;    // [FB]
+    matrix<T> c;            // [H, FB] carried cell (after LN_c)
+    matrix<T> phi_c;        // [H, FB]
+    matrix<T> h_prev;       // [H, FB]
+    matrix<T> h;            // [H, FB] output
+    // backward scratch
+    matrix<T> da;           // [4H, FB] gradient of a (becomes da_x in place)
+    matrix<T> da_h;         // [4H, FB]
+    matrix<T> step;         // [4H, B]
+
+    void resize(index_t hidden, index_t positions_, index_t batch_, bool norm)
+    {
+        positions = positions_;
+        batch = batch_;
+        const index_t n = positions_ * batch_;
+        pre_x.resize(4 * hidden, n);
+        gates.resize(4 * hidden, n);
+        c_prev.resize(hidden, n);
+        c.resize(hidden, n);
+        phi_c.resize(hidden, n);
+        h_prev.resize(hidden, n);
+        h.resize(hidden, n);
+        da.resize(4 * hidden, n);
+        da_h.resize(4 * hidden, n);
+        step.resize(4 * hidden, batch_);
+        if (norm) {
+            xhat_x.resize(4 * hidden, n);
+            inv_x.resize(n);
+            xhat_h.resize(4 * hidden, n);
+            inv_h.resize(n);
+            chat.resize(hidden, n);
+            inv_c.resize(n);
+        }
+    }
+};
+
+namespace detail {
+
+/// Layer norm over each column of z (in place: z becomes γ ⊙ x̂ + β); stores x̂ and 1/σ.
+template <class T, class Z, class XH, class Inv>
+void layer_norm_columns(Z&& z, XH&& xhat, Inv&& inv, const Eigen::Ref<const vector<T>>& gamma,
+                        const Eigen::Ref<const vector<T>>& beta, T eps)
+{
+    const auto n = static_cast<T>(z.rows());
+    for (index_t j = 0; j < z.cols(); ++j) {
+        auto col = z.col(j);
+        const T mu = col.sum() / n;
+        auto xh = xhat.col(j);
+        xh = (col.array() - mu).matrix();
+        const T var = xh.squaredNorm() / n;
+        const T is = T(1) / std::sqrt(var + eps);
+        inv(j) = is;
+        xh *= is;
+        col = (xh.array() * gamma.array() + beta.array()).matrix();
+    }
+}
+
+/// Backward of layer_norm_columns: dz = (1/σ)(γ⊙dy − mean(γ⊙dy) − x̂ ⊙ mean(γ⊙dy ⊙ x̂)),
+/// accumulating dγ += Σ dy ⊙ x̂ and dβ += Σ dy. dz may alias dy.
+template <class T, class DY, class XH, class Inv, class DZ>
+void layer_norm_columns_backward(const DY& dy, const XH& xhat, const Inv& inv, const Eigen::Ref<const vector<T>>& gamma,
+                                 Eigen::Ref<vector<T>> dgamma, Eigen::Ref<vector<T>> dbeta, DZ&& dz)
+{
+    const auto n = static_cast<T>(dy.rows());
+    dgamma.noalias() += (dy.array() * xhat.array()).matrix().rowwise().sum();
+    dbeta.noalias() += dy.rowwise().sum();
+    for (index_t j = 0; j < dy.cols(); ++j) {
+        const auto g = (dy.col(j).array() * gamma.array()).eval();
+        const T mg = g.sum() / n;
+        const T mgx = (g * xhat.col(j).array()).sum() / n;
+        dz.col(j) = ((g - mg - xhat.col(j).array() * mgx) * inv(j)).matrix();
+    }
+}
+
+}  // namespace detail
+
+/// Offsets of one LSTM layer's tensors inside a model's flat parameter buffer.
+struct lstm_offsets {
+    index_t input_size = 0, hidden_size = 0;
+    index_t W_x = 0, b_x = 0, W_h = 0, b_h = 0;
+    index_t ln_x_gamma = -1, ln_x_beta = -1, ln_h_gamma = -1, ln_h_beta = -1, ln_c_gamma = -1, ln_c_beta = -1;
+};
+
+/// Adds the tensors of one layer under `prefix` (e.g. "encoder"), in MODEL-SPEC order.
+inline lstm_offsets add_lstm_tensors(parameter_layout& layout, const std::string& prefix, index_t input,
+                                     index_t hidden, bool norm)
+{
+    lstm_offsets o;
+    o.input_size = input;
+    o.hidden_size = hidden;
+    o.W_x = layout.add_matrix(prefix + "/W_x", 4 * hidden, input);
+    o.b_x = layout.add_vector(prefix + "/b_x", 4 * hidden);
+    o.W_h = layout.add_matrix(prefix + "/W_h", 4 * hidden, hidden);
+    o.b_h = layout.add_vector(prefix + "/b_h", 4 * hidden);
+    if (norm) {
+        o.ln_x_gamma = layout.add_vector(prefix + "/ln_x/gamma", 4 * hidden);
+        o.ln_x_beta = layout.add_vector(prefix + "/ln_x/beta", 4 * hidden);
+        o.ln_h_gamma = layout.add_vector(prefix + "/ln_h/gamma", 4 * hidden);
+        o.ln_h_beta = layout.add_vector(prefix + "/ln_h/beta", 4 * hidden);
+        o.ln_c_gamma = layout.add_vector(prefix + "/ln_c/gamma", hidden);
+        o.ln_c_beta = layout.add_vector(prefix + "/ln_c/beta", hidden);
+    }
+    return o;
+}
+
+/// Inputs of a layer's forward pass over one frame.
+template <class T>
+struct lstm_frame_inputs {
+    const T* x = nullptr;          ///< [I, F·B] column-major
+    const T* h0 = nullptr;         ///< [H, B] initial hidden (null: zeros)
+    const T* c0 = nullptr;         ///< [H, B] initial cell for cell_source::carried (null: zeros)
+    const T* c_external = nullptr; ///< [H, F·B] for cell_source::external
+    const std::vector<index_t>* lengths = nullptr;  ///< valid positions per stream (null: all F)
+};
+
+/// Gradients flowing into a layer's outputs, and where to put the gradients of its inputs.
+template <class T>
+struct lstm_frame_grads {
+    const T* dh = nullptr;       ///< [H, F·B] dL/dh_t from outside the recurrence (null: zero)
+    const T* dc = nullptr;       ///< [H, F·B] dL/dc_t from outside (paper decoder → encoder)
+    T* dx = nullptr;             ///< [I, F·B] out: dL/dx (null: not computed)
+    T* dh0 = nullptr;            ///< [H, B] out: dL/dh_0 (null: not computed)
+    T* dc_external = nullptr;    ///< [H, F·B] out: dL/dc_external, overwritten (cell_source::external)
+};
+
+/// An LSTM layer of cell type Spec with scalar T. Holds only its offsets; parameters and gradients
+/// are flat buffers passed in (the model owns them), scratch is an lstm_cache (the caller owns it).
+template <cell_spec_type Spec, class T>
+class lstm_layer {
+public:
+    using scalar = T;
+    using act = typename Spec::activation;
+    using gate = typename Spec::gate;
+    static constexpr bool norm = Spec::normalization::enabled;
+
+    lstm_layer() = default;
+    lstm_layer(lstm_offsets o, cell_source src, direction dir) : o_(o), source_(src), dir_(dir) {}
+
+    index_t input_size() const { return o_.input_size; }
+    index_t hidden_size() const { return o_.hidden_size; }
+    cell_source source() const { return source_; }
+    direction dir() const { return dir_; }
+    const lstm_offsets& offsets() const { return o_; }
+
+    /// Runs the layer over positions 0..F-1 (or F-1..0) of B streams.
+    void forward(const T* params, const lstm_frame_inputs<T>& in, lstm_cache<T>& cache, index_t positions,
+                 index_t batch) const
+    {
+        const index_t H = o_.hidden_size, I = o_.input_size, n = positions * batch;
+        cache.resize(H, positions, batch, norm);
+        const auto W = cmat(params, o_.W_x, 4 * H, I);
+        const auto U = cmat(params, o_.W_h, 4 * H, H);
+        const auto bx = cvec(params, o_.b_x, 4 * H);
+        const auto bh = cvec(params, o_.b_h, 4 * H);
+        Eigen::Map<const matrix<T>> X(in.x, I, n);
+
+        // The parallel part: one GEMM for the input projections of the whole frame.
+        cache.pre_x.noalias() = W * X;
+        cache.pre_x.colwise() += bx;
+        if constexpr (norm)
+            detail::layer_norm_columns<T>(cache.pre_x, cache.xhat_x, cache.inv_x, cvec(params, o_.ln_x_gamma, 4 * H),
+                                          cvec(params, o_.ln_x_beta, 4 * H), eps());
+
+        const bool masked = has_padding(in.lengths, positions);
+        for (index_t s = 0; s < positions; ++s) {
+            const index_t t = dir_ == direction::forward ? s : positions - 1 - s;
+            const index_t col = t * batch;
+            auto h_prev = cache.h_prev.middleCols(col, batch);
+            auto c_prev = cache.c_prev.middleCols(col, batch);
+            if (s == 0) {
+                set_or_zero(h_prev, in.h0, H, batch);
+                if (source_ == cell_source::carried) set_or_zero(c_prev, in.c0, H, batch);
+            } else {
+                const index_t pc = (dir_ == direction::forward ? t - 1 : t + 1) * batch;
+                h_prev = cache.h.middleCols(pc, batch);
+                if (source_ == cell_source::carried) c_prev = cache.c.middleCols(pc, batch);
+            }
+            if (source_ == cell_source::external)
+                c_prev = Eigen::Map<const matrix<T>>(in.c_external + col * H, H, batch);
+
+            // The sequential part: U h_prev, normalized, added to the precomputed input part.
+            auto& a = cache.step;
+            a.noalias() = U * h_prev;
+            a.colwise() += bh;
+            if constexpr (norm)
+                detail::layer_norm_columns<T>(a, cache.xhat_h.middleCols(col, batch), cache.inv_h.segment(col, batch),
+                                              cvec(params, o_.ln_h_gamma, 4 * H), cvec(params, o_.ln_h_beta, 4 * H),
+                                              eps());
+            a += cache.pre_x.middleCols(col, batch);
+
+            auto G = cache.gates.middleCols(col, batch);
+            G.topRows(2 * H) = gate::array(a.topRows(2 * H).array()).matrix();
+            G.middleRows(2 * H, H) = act::array(a.middleRows(2 * H, H).array()).matrix();
+            G.bottomRows(H) = gate::array(a.bottomRows(H).array()).matrix();
+
+            auto c = cache.c.middleCols(col, batch);
+            c = (G.middleRows(H, H).array() * c_prev.array() + G.topRows(H).array() * G.middleRows(2 * H, H).array())
+                    .matrix();
+            if constexpr (norm)
+                detail::layer_norm_columns<T>(c, cache.chat.middleCols(col, batch), cache.inv_c.segment(col, batch),
+                                              cvec(params, o_.ln_c_gamma, H), cvec(params, o_.ln_c_beta, H), eps());
+            auto phi = cache.phi_c.middleCols(col, batch);
+            phi = act::array(c.array()).matrix();
+            cache.h.middleCols(col, batch) = (G.bottomRows(H).array() * phi.array()).matrix();
+
+            if (masked) {
+                // Padding positions (past a stream's end) hold a zero state, so that a reverse layer
+                // starts each stream's last frame from zero and nothing leaks between streams.
+                for (index_t b = 0; b < batch; ++b)
+                    if (t >= (*in.lengths)[static_cast<std::size_t>(b)]) {
+                        cache.h.col(col + b).setZero();
+                        cache.c.col(col + b).setZero();
+                    }
+            }
+        }
+    }
+
+    /// Backpropagates through the frame that `forward` last ran into `cache`, accumulating parameter
+    /// gradients into `grad` (same layout as the parameters).
+    void backward(const T* params, const lstm_frame_inputs<T>& in, const lstm_frame_grads<T>& g, lstm_cache<T>& cache,
+                  T* grad) const
+    {
+        const index_t H = o_.hidden_size, I = o_.input_size, B = cache.batch, F = cache.positions, n = F * B;
+        const auto U = cmat(params, o_.W_h, 4 * H, H);
+        const bool masked = has_padding(in.lengths, F);
+
+        matrix<T> dh_carry = matrix<T>::Zero(H, B), dc_carry = matrix<T>::Zero(H, B);
+        matrix<T> dh(H, B), dc(H, B), dct(H, B);
+        for (index_t s = F - 1; s >= 0; --s) {
+            const index_t t = dir_ == direction::forward ? s : F - 1 - s;
+            const index_t col = t * B;
+            dh = dh_carry;
+            if (g.dh) dh += Eigen::Map<const matrix<T>>(g.dh + col * H, H, B);
+            dc = dc_carry;
+            if (g.dc) dc += Eigen::Map<const matrix<T>>(g.dc + col * H, H, B);
+            if (masked)
+                for (index_t b = 0; b < B; ++b)
+                    if (t >= (*in.lengths)[static_cast<std::size_t>(b)]) {
+                        dh.col(b).setZero();
+                        dc.col(b).setZero();
+                    }
+
+            const auto G = cache.gates.middleCols(col, B);
+            const auto phi = cache.phi_c.middleCols(col, B);
+            const auto c_prev = cache.c_prev.middleCols(col, B);
+            auto da = cache.da.middleCols(col, B);
+
+            // h = o ⊙ φ(c)
+            da.bottomRows(H) = (dh.array() * phi.array() * gate::derivative_array(G.bottomRows(H).array())).matrix();
+            dc.array() += dh.array() * G.bottomRows(H).array() * act::derivative_array(phi.array());
+            if constexpr (norm)
+                detail::layer_norm_columns_backward<T>(dc, cache.chat.middleCols(col, B), cache.inv_c.segment(col, B),
+                                                       cvec(params, o_.ln_c_gamma, H), vec(grad, o_.ln_c_gamma, H),
+                                                       vec(grad, o_.ln_c_beta, H), dct);
+            else
+                dct = dc;
+            // c̃ = f ⊙ c_prev + i ⊙ g
+            const auto gi = G.topRows(H).array(), gf = G.middleRows(H, H).array(), gg = G.middleRows(2 * H, H).array();
+            da.topRows(H) = (dct.array() * gg * gate::derivative_array(gi)).matrix();
+            da.middleRows(H, H) = (dct.array() * c_prev.array() * gate::derivative_array(gf)).matrix();
+            da.middleRows(2 * H, H) = (dct.array() * gi * act::derivative_array(gg)).matrix();
+            if (source_ == cell_source::carried)
+                dc_carry = (dct.array() * gf).matrix();
+            else if (g.dc_external)
+                Eigen::Map<matrix<T>>(g.dc_external + col * H, H, B) = (dct.array() * gf).matrix();
+
+            auto dah = cache.da_h.middleCols(col, B);
+            if constexpr (norm)
+                detail::layer_norm_columns_backward<T>(da, cache.xhat_h.middleCols(col, B), cache.inv_h.segment(col, B),
+                                                       cvec(params, o_.ln_h_gamma, 4 * H), vec(grad, o_.ln_h_gamma, 4 * H),
+                                                       vec(grad, o_.ln_h_beta, 4 * H), dah);
+            else
+                dah = da;
+            dh_carry.noalias() = U.transpose() * dah;
+        }
+        if (g.dh0) Eigen::Map<matrix<T>>(g.dh0, H, B) = dh_carry;
+
+        // The parallel part: weight gradients and the input gradient, one GEMM each for the frame.
+        if constexpr (norm)
+            detail::layer_norm_columns_backward<T>(cache.da, cache.xhat_x, cache.inv_x,
+                                                   cvec(params, o_.ln_x_gamma, 4 * H), vec(grad, o_.ln_x_gamma, 4 * H),
+                                                   vec(grad, o_.ln_x_beta, 4 * H), cache.da);
+        Eigen::Map<const matrix<T>> X(in.x, I, n);
+        mat(grad, o_.W_x, 4 * H, I).noalias() += cache.da * X.transpose();
+        vec(grad, o_.b_x, 4 * H).noalias() += cache.da.rowwise().sum();
+        mat(grad, o_.W_h, 4 * H, H).noalias() += cache.da_h * cache.h_prev.transpose();
+        vec(grad, o_.b_h, 4 * H).noalias() += cache.da_h.rowwise().sum();
+        if (g.dx)
+            Eigen::Map<matrix<T>>(g.dx, I, n).noalias() = cmat(params, o_.W_x, 4 * H, I).transpose() * cache.da;
+    }
+
+private:
+    static constexpr T eps() { return static_cast<T>(Spec::normalization::epsilon); }
+
+    static bool has_padding(const std::vector<index_t>* lengths, index_t positions)
+    {
+        if (!lengths) return false;
+        for (auto l : *lengths)
+            if (l < positions) return true;
+        return false;
+    }
+    template <class M> static void set_or_zero(M&& m, const T* src, index_t rows, index_t cols)
+    {
+        if (src)
+            m = Eigen::Map<const matrix<T>>(src, rows, cols);
+        else
+            m.setZero();
+    }
+    static Eigen::Map<const matrix<T>> cmat(const T* p, index_t off, index_t r, index_t c) { return {p + off, r, c}; }
+    static Eigen::Map<matrix<T>> mat(T* p, index_t off, index_t r, index_t c) { return {p + off, r, c}; }
+    static Eigen::Map<const vector<T>> cvec(const T* p, index_t off, index_t r) { return {p + off, r}; }
+    static Eigen::Map<vector<T>> vec(T* p, index_t off, index_t r) { return {p + off, r}; }
+
+    lstm_offsets o_{};
+    cell_source source_ = cell_source::carried;
+    direction dir_ = direction::forward;
+};
+
+}  // namespace epilstm::cpu
