@@ -21,6 +21,7 @@
 
 #include <Eigen/Core>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -180,7 +181,7 @@ public:
         // h^d_0 = h^e at each stream's last position ([h_fwd(last); h_rev(first)] bidirectional).
         ws.dec_h0.resize(E, B);
         for (index_t b = 0; b < B; ++b) {
-            ws.dec_h0.col(b).head(cfg_.hidden_size) = ws.carry.col(b);
+            ws.dec_h0.col(b).head(cfg_.hidden_size) = ws.carry.col(b);  // h0 itself for an empty stream
             if constexpr (is_bidirectional) ws.dec_h0.col(b).tail(cfg_.hidden_size) = ws.enc_rev.h.col(b);
         }
         cpu::lstm_frame_inputs<T> din;
@@ -234,7 +235,12 @@ public:
         ws.carry.resize(H, B);
         for (index_t b = 0; b < B; ++b) {
             const index_t last = fb.lengths[static_cast<std::size_t>(b)] - 1;
-            ws.carry.col(b) = ws.enc.h.col(last * B + b);
+            if (last >= 0)
+                ws.carry.col(b) = ws.enc.h.col(last * B + b);
+            else if (fb.h0)  // a stream with no position in this frame keeps its state
+                ws.carry.col(b) = Eigen::Map<const matrix>(fb.h0, H, B).col(b);
+            else
+                ws.carry.col(b).setZero();
         }
     }
 
@@ -284,6 +290,7 @@ public:
         // h^d_0 is h^e at the last position (forward) / first position (reverse) of each stream.
         for (index_t b = 0; b < B; ++b) {
             const index_t last = fb.lengths[static_cast<std::size_t>(b)] - 1;
+            if (last < 0) continue;  // empty stream: nothing in this frame depends on it
             ws.d_embedding.col(last * B + b).head(H) += ws.d_dec_h0.col(b).head(H);
             if constexpr (is_bidirectional) ws.d_embedding.col(b).tail(H) += ws.d_dec_h0.col(b).tail(H);
         }
@@ -360,10 +367,16 @@ private:
         if (static_cast<index_t>(fb.lengths.size()) != fb.batch)
             throw shape_error("epilstm: frame batch has " + std::to_string(fb.lengths.size()) +
                               " stream lengths for " + std::to_string(fb.batch) + " streams");
-        for (auto l : fb.lengths)
-            if (l < 1 || l > fb.positions)
-                throw shape_error("epilstm: a stream length of " + std::to_string(l) +
-                                  " is outside 1.." + std::to_string(fb.positions));
+        index_t longest = 0;
+        for (auto l : fb.lengths) {
+            if (l < 0 || l > fb.positions)
+                throw shape_error("epilstm: a stream length of " + std::to_string(l) + " is outside 0.." +
+                                  std::to_string(fb.positions));
+            longest = std::max(longest, l);
+        }
+        if (longest != fb.positions)
+            throw shape_error("epilstm: the longest stream of a frame batch must fill its " +
+                              std::to_string(fb.positions) + " positions");
     }
 
     model_config cfg_;

@@ -1,0 +1,93 @@
+// Walks a [positions × tracks] signal as B contiguous streams read F positions at a time
+// (MODEL-SPEC "Autoencoder over one frame"; paper §3.2.1).
+//
+// Stream b covers rows [b·N/B, (b+1)·N/B) of the signal, so stream lengths differ by at most one and
+// a stream's last frame may be short (or, for the shorter streams, empty). Frame k of every stream
+// forms one frame_batch; the caller carries each stream's encoder hidden from batch k to k+1
+// (frame_batch::h0 ← workspace::carry) and the model resets the cell itself.
+#pragma once
+
+#include <epilstm/config.hpp>
+#include <epilstm/error.hpp>
+#include <epilstm/model/epi_lstm.hpp>
+
+#include <Eigen/Core>
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace epilstm {
+
+template <class T = float>
+class frame_streams {
+public:
+    using matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
+
+    /// @param signal   [N, D] row-major (equivalently [D, N] column-major: one position per column)
+    /// @param missing  [N] or null: 1 where a position has no data in any track (excluded from the loss)
+    frame_streams(const T* signal, index_t tracks, index_t positions, index_t streams, index_t frame_length,
+                  const std::uint8_t* missing = nullptr)
+        : x_(signal), missing_(missing), D_(tracks), N_(positions), F_(frame_length)
+    {
+        if (tracks <= 0 || positions <= 0) throw shape_error("epilstm: the signal is empty (no positions or no tracks)");
+        if (frame_length <= 0) throw shape_error("epilstm: frame length must be positive");
+        if (streams <= 0) throw shape_error("epilstm: the number of streams (batch size) must be positive");
+        B_ = std::min(streams, positions);
+        start_.resize(static_cast<std::size_t>(B_) + 1);
+        for (index_t b = 0; b <= B_; ++b) start_[static_cast<std::size_t>(b)] = b * N_ / B_;
+        longest_ = 0;
+        for (index_t b = 0; b < B_; ++b) longest_ = std::max(longest_, stream_length(b));
+    }
+
+    index_t streams() const { return B_; }
+    index_t frames() const { return (longest_ + F_ - 1) / F_; }
+    index_t frame_length() const { return F_; }
+    index_t stream_start(index_t b) const { return start_[static_cast<std::size_t>(b)]; }
+    index_t stream_length(index_t b) const { return start_[static_cast<std::size_t>(b) + 1] - stream_start(b); }
+
+    /// Signal row of position t of stream b in frame k.
+    index_t row(index_t k, index_t b, index_t t) const { return stream_start(b) + k * F_ + t; }
+
+    /// Fills `fb` (and the buffers it points into, owned by this object) with frame k of every
+    /// stream. fb.h0 is left to the caller.
+    void load(index_t k, frame_batch<T>& fb)
+    {
+        if (k < 0 || k >= frames())
+            throw error("epilstm: frame " + std::to_string(k) + " is outside 0.." + std::to_string(frames() - 1));
+        const index_t F = std::min(F_, longest_ - k * F_);
+        fb.positions = F;
+        fb.batch = B_;
+        fb.lengths.assign(static_cast<std::size_t>(B_), 0);
+        buffer_.resize(D_, F * B_);
+        weight_.resize(F * B_);
+        for (index_t b = 0; b < B_; ++b) {
+            const index_t len = std::clamp<index_t>(stream_length(b) - k * F_, 0, F);
+            fb.lengths[static_cast<std::size_t>(b)] = len;
+            for (index_t t = 0; t < F; ++t) {
+                const index_t j = t * B_ + b;
+                if (t < len) {
+                    const index_t r = row(k, b, t);
+                    buffer_.col(j) = Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, 1>>(x_ + r * D_, D_);
+                    weight_[static_cast<std::size_t>(j)] = missing_ && missing_[r] ? T(0) : T(1);
+                } else {
+                    buffer_.col(j).setZero();
+                    weight_[static_cast<std::size_t>(j)] = T(0);
+                }
+            }
+        }
+        fb.x = buffer_.data();
+        fb.weight = weight_.data();
+    }
+
+private:
+    const T* x_;
+    const std::uint8_t* missing_;
+    index_t D_, N_, F_, B_ = 0, longest_ = 0;
+    std::vector<index_t> start_;
+    matrix buffer_;
+    std::vector<T> weight_;
+};
+
+}  // namespace epilstm
