@@ -1,0 +1,209 @@
+// Model checkpoints (docs/MODEL-SPEC.md, "Parameter layout").
+//
+// File layout:
+//   root attributes   format = "epilstm-checkpoint", version = 1, input_size, hidden_size,
+//                     frame_length (int64), activation, normalization (strings), bidirectional (0/1;
+//                     absent means 0)
+//   /<tensor name>    one float32 dataset per tensor of the parameter layout: rank 1 -> [rows],
+//                     rank 2 -> [rows, cols] stored row-major (the flat buffer is column-major, so
+//                     matrices are transposed on the way in and out)
+//   /optimizer/m, /optimizer/v   optional Adam moments, float32 [P] flat like the parameter buffer
+//                     (P = layout.size(), alignment padding included); attribute `step` on /optimizer
+//   /tracks           optional 1-D dataset of variable-length UTF-8 strings, the D track names
+//
+// Files are written atomically (io::atomic_output_file): a failed write leaves the previous file.
+#pragma once
+
+#include <epilstm/config.hpp>
+#include <epilstm/error.hpp>
+#include <epilstm/io/hdf5.hpp>
+#include <epilstm/model/model_config.hpp>
+#include <epilstm/model/parameter_layout.hpp>
+
+#include <Eigen/Core>
+
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace epilstm::io {
+
+inline constexpr std::string_view checkpoint_format = "epilstm-checkpoint";
+inline constexpr long checkpoint_version = 1;
+
+/// Adam state, flat like the parameter buffer.
+struct optimizer_state {
+    Eigen::VectorXf m, v;
+    long step = 0;
+};
+
+/// Everything a checkpoint holds.
+struct checkpoint {
+    model_config config;
+    Eigen::VectorXf params;                   ///< flat, in the layout make_layout(config) gives
+    std::optional<optimizer_state> optimizer; ///< present when the file has /optimizer
+    std::vector<std::string> tracks;          ///< empty when the file has no /tracks
+};
+
+namespace detail {
+
+inline model_config read_checkpoint_config(const input_file& f)
+{
+    const std::string file = f.path().string();
+    if (!f.has_attribute("/", "format"))
+        throw input_error(file + " is not an epilstm checkpoint (attribute 'format' missing)");
+    const std::string format = f.read_string_attribute("/", "format");
+    if (format != checkpoint_format)
+        throw input_error(file + " is not an epilstm checkpoint (attribute 'format' is '" + format + "', expected '" +
+                          std::string(checkpoint_format) + "')");
+    auto required_int = [&](const char* name) {
+        if (!f.has_attribute("/", name))
+            throw input_error(file + ": checkpoint attribute '" + std::string(name) + "' missing");
+        return f.read_int_attribute("/", name);
+    };
+    auto required_string = [&](const char* name) {
+        if (!f.has_attribute("/", name))
+            throw input_error(file + ": checkpoint attribute '" + std::string(name) + "' missing");
+        return f.read_string_attribute("/", name);
+    };
+    const long version = required_int("version");
+    if (version != checkpoint_version)
+        throw input_error(file + ": checkpoint version " + std::to_string(version) + " is not supported (this build reads version " +
+                          std::to_string(checkpoint_version) + ")");
+    model_config cfg;
+    cfg.input_size = required_int("input_size");
+    cfg.hidden_size = required_int("hidden_size");
+    cfg.frame_length = required_int("frame_length");
+    cfg.activation = required_string("activation");
+    cfg.normalization = required_string("normalization");
+    if (f.has_attribute("/", "bidirectional")) {
+        const long b = f.read_int_attribute("/", "bidirectional");
+        if (b != 0 && b != 1)
+            throw input_error(file + ": checkpoint attribute 'bidirectional' is " + std::to_string(b) + ", expected 0 or 1");
+        cfg.bidirectional = b == 1;
+    }
+    epilstm::validate_config(cfg, file + ": checkpoint attributes");
+    return cfg;
+}
+
+}  // namespace detail
+
+/// Writes `params` (flat, column-major tensors in `layout`) and optionally Adam state and track
+/// names to `path`, atomically. Throws shape_error when params, opt or track_names do not match
+/// the layout / config, input_error for an unknown activation or normalization, io_error when the
+/// file cannot be written; in each case a previous file at `path` is left as it was.
+inline void write_checkpoint(const std::filesystem::path& path, const model_config& cfg, const parameter_layout& layout,
+                             Eigen::Ref<const Eigen::VectorXf> params, const optimizer_state* opt = nullptr,
+                             const std::vector<std::string>* track_names = nullptr)
+{
+    const std::string file = path.string();
+    epilstm::validate_config(cfg, file + ": cannot write checkpoint");
+    const index_t p = layout.size();
+    if (params.size() != p)
+        throw shape_error(file + ": cannot write checkpoint: the parameter vector has " + std::to_string(params.size()) +
+                          " elements, the layout expects " + std::to_string(p));
+    if (opt && (opt->m.size() != p || opt->v.size() != p))
+        throw shape_error(file + ": cannot write checkpoint: optimizer moments have " + std::to_string(opt->m.size()) + " and " +
+                          std::to_string(opt->v.size()) + " elements, the layout expects " + std::to_string(p));
+    if (opt && opt->step < 0)
+        throw input_error(file + ": cannot write checkpoint: optimizer step is " + std::to_string(opt->step) + ", expected >= 0");
+    if (track_names && !track_names->empty() && static_cast<index_t>(track_names->size()) != cfg.input_size)
+        throw shape_error(file + ": cannot write checkpoint: " + std::to_string(track_names->size()) +
+                          " track names for a model with input_size " + std::to_string(cfg.input_size));
+
+    atomic_output_file out(path);
+    out.write_string_attribute("/", "format", std::string(checkpoint_format));
+    out.write_int_attribute("/", "version", checkpoint_version);
+    out.write_int_attribute("/", "input_size", cfg.input_size);
+    out.write_int_attribute("/", "hidden_size", cfg.hidden_size);
+    out.write_int_attribute("/", "frame_length", cfg.frame_length);
+    out.write_string_attribute("/", "activation", cfg.activation);
+    out.write_string_attribute("/", "normalization", cfg.normalization);
+    out.write_int_attribute("/", "bidirectional", cfg.bidirectional ? 1 : 0);
+
+    for (const tensor_desc& t : layout.tensors()) {
+        if (t.name.empty()) throw input_error(file + ": cannot write checkpoint: the layout has a tensor without a name");
+        if (t.rank == 2) {
+            // Column-major view of the tensor; assigning it to a row-major matrix is the transpose of storage.
+            const Eigen::Map<const Eigen::MatrixXf> m(params.data() + t.offset, t.rows, t.cols);
+            const row_matrix rm = m;
+            out.write_matrix(t.name, rm);
+        } else if (t.rank == 1) {
+            out.write_vector(t.name, params.segment(t.offset, t.rows));
+        } else {
+            throw input_error(file + ": cannot write checkpoint: tensor " + t.name + " has rank " + std::to_string(t.rank) +
+                              ", expected 1 or 2");
+        }
+    }
+    if (opt) {
+        out.create_group("/optimizer");
+        out.write_vector("/optimizer/m", opt->m);
+        out.write_vector("/optimizer/v", opt->v);
+        out.write_int_attribute("/optimizer", "step", opt->step);
+    }
+    if (track_names && !track_names->empty()) out.write_strings("/tracks", *track_names);
+    out.commit();
+}
+
+/// Reads only the model configuration (root attributes) of checkpoint `path`.
+inline model_config read_checkpoint_config(const std::filesystem::path& path)
+{
+    const input_file f(path);
+    return detail::read_checkpoint_config(f);
+}
+
+/// Reads checkpoint `path`: its configuration, then every tensor of make_layout(config), each
+/// checked for existence, rank, element type, shape and finiteness; then the optional optimizer
+/// state and track names.
+inline checkpoint read_checkpoint(const std::filesystem::path& path,
+                                  const std::function<parameter_layout(const model_config&)>& make_layout)
+{
+    const input_file f(path);
+    const std::string file = f.path().string();
+    checkpoint ck;
+    ck.config = detail::read_checkpoint_config(f);
+    const parameter_layout layout = make_layout(ck.config);
+    const index_t p = layout.size();
+    ck.params = Eigen::VectorXf::Zero(p);
+
+    for (const tensor_desc& t : layout.tensors()) {
+        const std::string name = detail::absolute_name(t.name);
+        if (!f.has_dataset(name)) {
+            const std::string expected = t.rank == 2 ? detail::expected_shape_string({t.rows, t.cols})
+                                                     : detail::expected_shape_string({t.rows});
+            throw input_error(file + ": dataset " + name + " is missing (this model needs it, float32 " + expected + ")");
+        }
+        if (t.rank == 2) {
+            const row_matrix m = f.read_matrix(name, t.rows, t.cols);
+            check_finite(m, path, name);
+            Eigen::Map<Eigen::MatrixXf>(ck.params.data() + t.offset, t.rows, t.cols) = m;
+        } else {
+            const Eigen::VectorXf v = f.read_vector(name, t.rows);
+            check_finite(v, path, name);
+            ck.params.segment(t.offset, t.rows) = v;
+        }
+    }
+
+    if (f.has("/optimizer")) {
+        optimizer_state opt;
+        opt.m = f.read_vector("/optimizer/m", p);
+        opt.v = f.read_vector("/optimizer/v", p);
+        if (!f.has_attribute("/optimizer", "step"))
+            throw input_error(file + ": attribute 'step' of /optimizer is missing");
+        opt.step = f.read_int_attribute("/optimizer", "step");
+        if (opt.step < 0) throw input_error(file + ": attribute 'step' of /optimizer is " + std::to_string(opt.step) + ", expected >= 0");
+        ck.optimizer = std::move(opt);
+    }
+    if (f.has("/tracks")) {
+        ck.tracks = f.read_strings("/tracks");
+        if (static_cast<index_t>(ck.tracks.size()) != ck.config.input_size)
+            throw shape_error(file + ": dataset /tracks has " + std::to_string(ck.tracks.size()) +
+                              " names but the model has input_size " + std::to_string(ck.config.input_size));
+    }
+    return ck;
+}
+
+}  // namespace epilstm::io
