@@ -188,7 +188,8 @@ int run_reconstruct(const fs::path& model_path, const fs::path& matrix, const fs
         // MODEL-SPEC: the matrix is one stream.
         const auto r = run_model(model, s.view(), 1, emb.data(), rec.data(), std::ref(progress));
         io::write_reconstruction(out, emb, rec);
-        std::cout << "reconstruction MSE " << r.loss << " over " << s.x.rows() << " positions; wrote "
+        std::cout << "reconstruction MSE " << r.loss << " over " << s.x.rows()
+                  << " positions (per-track-mean baseline of this matrix: " << per_track_mean_mse(s) << "); wrote "
                   << out.string() << " (/embedding [" << emb.rows() << ", " << emb.cols() << "], /reconstruction ["
                   << rec.rows() << ", " << rec.cols() << "])\n";
     });
@@ -322,7 +323,7 @@ int main(int argc, char** argv)
     } catch (const CLI::CallForVersion& e) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
-        std::fprintf(stderr, "epilstm: error: %s\nRun with --help for the options.\n", e.what());
+        std::fprintf(stderr, "epilstm: error: %s (see --help)\n", e.what());
         return 2;
     }
 

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# End-to-end checks of the `epilstm` program: reconstruct against the independent PyTorch
+# reference, init/train/reconstruct round trip, determinism, and one clear error line with exit
+# status 2 and no output file for every bad input.
+# usage: test_cli.sh <epilstm binary> <repo root> <scratch dir>
+set -uo pipefail
+bin=$1; root=$2; work=$3
+py=/usr/bin/python3
+ref="$root/tests/reference/epilstm_reference.py"
+fix="$root/tests/fixtures"
+rm -rf "$work"; mkdir -p "$work"; cd "$work" || exit 1
+failures=0; passed=0
+ok()   { echo "ok   - $1"; passed=$((passed + 1)); }
+fail() { echo "FAIL - $1"; failures=$((failures + 1)); }
+
+# expect_error <name> <substring> <command...>: exit 2, exactly one stderr line naming the problem
+expect_error() {
+    local name=$1 want=$2; shift 2
+    "$@" >stdout.txt 2>stderr.txt; local rc=$?
+    local lines; lines=$(grep -c . stderr.txt)
+    if [ "$rc" -eq 2 ] && grep -qF -- "$want" stderr.txt && [ "$lines" -eq 1 ]; then
+        ok "$name"
+    else
+        fail "$name (exit $rc, want 2 and one line containing '$want'; stderr: $(cat stderr.txt))"
+    fi
+}
+
+"$bin" --help >help.txt 2>&1 && grep -q reconstruct help.txt && grep -q train help.txt && grep -q init help.txt \
+    && ok "--help lists init, train, reconstruct" || fail "--help"
+"$bin" train --help >help.txt 2>&1 && grep -q -- --hidden-size help.txt && grep -q -- --resume help.txt \
+    && ok "train --help lists its options" || fail "train --help"
+
+# 1. reconstruct matches the PyTorch reference on every parity fixture.
+for v in softsign_layer_norm tanh_layer_norm softsign_none tanh_none; do
+    if "$bin" reconstruct --model "$fix/parity/$v.model.h5" --matrix "$fix/parity/$v.matrix.h5" --out "$v.out.h5" >/dev/null \
+        && "$py" "$ref" compare --expected "$fix/parity/$v.expected.h5" --actual "$v.out.h5" \
+               --datasets embedding reconstruction --rtol 1e-5 --atol 1e-6 >compare.txt 2>&1; then
+        ok "reconstruct $v matches the PyTorch reference"
+    else
+        fail "reconstruct $v: $(cat compare.txt)"
+    fi
+done
+
+# 2. init → train → reconstruct round trip; same seed gives identical checkpoints.
+slice="$fix/pilot_slice.h5"
+"$bin" init --matrix "$slice" --hidden-size 6 --seed 3 --out init.h5 >/dev/null && [ -f init.h5 ] \
+    && ok "init writes a checkpoint" || fail "init"
+"$py" -c "import h5py,sys; f=h5py.File('init.h5'); sys.exit(0 if f.attrs['format']=='epilstm-checkpoint' and f['encoder/W_x'].shape==(24,25) and f['tracks'].shape==(25,) else 1)" \
+    && ok "h5py reads the checkpoint layout" || fail "h5py reads the checkpoint layout"
+for run in a b; do
+    "$bin" train --matrix "$slice" --model "train_$run.h5" --epochs 2 --hidden-size 6 --batch 8 --seed 5 >"train_$run.txt" 2>&1 \
+        || fail "train run $run: $(cat train_$run.txt)"
+done
+h5diff train_a.h5 train_b.h5 >/dev/null 2>&1 && ok "training is deterministic for a seed" || fail "training determinism"
+grep -q "epoch 2/2" train_a.txt && ok "train reports each epoch" || fail "train output: $(cat train_a.txt)"
+"$bin" train --matrix "$slice" --model train_a.h5 --epochs 1 --batch 8 --resume >resume.txt 2>&1 \
+    && ok "train --resume continues from a checkpoint" || fail "train --resume: $(cat resume.txt)"
+"$bin" reconstruct --model train_a.h5 --matrix "$slice" --out rec.h5 >rec.txt 2>&1 \
+    && "$py" -c "import h5py,sys; f=h5py.File('rec.h5'); sys.exit(0 if f['embedding'].shape==(4000,6) and f['reconstruction'].shape==(4000,25) else 1)" \
+    && ok "reconstruct writes /embedding and /reconstruction" || fail "reconstruct round trip: $(cat rec.txt)"
+
+# 3. Bad inputs.
+"$py" - <<'PY' || fail "making bad inputs"
+import h5py, numpy as np
+x = np.random.default_rng(0).random((30, 25), dtype=np.float32)
+with h5py.File('wrong_d.h5', 'w') as f: f['signal'] = x[:, :24]
+with h5py.File('no_signal.h5', 'w') as f: f['other'] = x
+with h5py.File('rank1.h5', 'w') as f: f['signal'] = x[:, 0]
+with h5py.File('ints.h5', 'w') as f: f['signal'] = (x * 10).astype(np.int32)
+y = x.copy(); y[17, 3] = np.nan
+with h5py.File('nan.h5', 'w') as f: f['signal'] = y
+with h5py.File('foreign.h5', 'w') as f: f['data'] = x
+open('not_hdf5.h5', 'w').write('plain text, not HDF5\n')
+PY
+m=train_a.h5
+expect_error "missing model file" "missing_model.h5" "$bin" reconstruct --model missing_model.h5 --matrix "$slice" --out o1.h5
+expect_error "model is not HDF5" "not_hdf5.h5" "$bin" reconstruct --model not_hdf5.h5 --matrix "$slice" --out o2.h5
+expect_error "model is a foreign HDF5 file" "not an epilstm checkpoint" "$bin" reconstruct --model foreign.h5 --matrix "$slice" --out o3.h5
+expect_error "matrix without /signal" "/signal" "$bin" reconstruct --model $m --matrix no_signal.h5 --out o4.h5
+expect_error "matrix with the wrong number of tracks" "25" "$bin" reconstruct --model $m --matrix wrong_d.h5 --out o5.h5
+expect_error "matrix of rank 1" "rank" "$bin" reconstruct --model $m --matrix rank1.h5 --out o6.h5
+expect_error "integer matrix" "float" "$bin" reconstruct --model $m --matrix ints.h5 --out o7.h5
+expect_error "NaN in the signal" "row 17" "$bin" reconstruct --model $m --matrix nan.h5 --out o8.h5
+expect_error "NaN in training input" "nan.h5" "$bin" train --matrix nan.h5 --model o9.h5 --epochs 1
+expect_error "unknown activation" "relu" "$bin" init --tracks 4 --activation relu --out o10.h5
+expect_error "unknown normalization" "batch_norm" "$bin" train --matrix "$slice" --normalization batch_norm --model o11.h5
+expect_error "missing required option" "--out" "$bin" reconstruct --model $m --matrix "$slice"
+expect_error "resume without a checkpoint" "o12.h5" "$bin" train --matrix "$slice" --model o12.h5 --resume
+expect_error "resume with another track count" "25" "$bin" train --matrix wrong_d.h5 --model $m --resume
+leftover=$(ls o*.h5 2>/dev/null; ls ./*.tmp* 2>/dev/null)
+[ -z "$leftover" ] && ok "no output or temporary file left by a failed command" || fail "left behind: $leftover"
+
+# A failed write keeps the previous output intact.
+cp rec.h5 rec_before.h5
+"$bin" reconstruct --model $m --matrix nan.h5 --out rec.h5 >/dev/null 2>&1
+cmp -s rec.h5 rec_before.h5 && ok "a failed run leaves an existing output untouched" || fail "existing output changed"
+
+echo "$passed passed, $failures failed"
+[ "$failures" -eq 0 ]
