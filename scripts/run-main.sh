@@ -26,9 +26,10 @@ t0=$SECONDS
 echo "==> installing dependencies"
 bash scripts/install-deps.sh
 echo "==> building epilstm"
-cmake --preset default -DEPILSTM_NATIVE=ON >/dev/null
-cmake --build --preset default --target epilstm_cli -j 2
-bin=$root/build/default/bin/epilstm
+# Its own build tree, tuned for this machine (-march=native), separate from the test builds.
+cmake --preset default -B build/main -DEPILSTM_NATIVE=ON -DEPILSTM_BUILD_TESTS=OFF -DEPILSTM_BUILD_BENCH=OFF >/dev/null
+cmake --build build/main --target epilstm_cli -j 2
+bin=$root/build/main/bin/epilstm
 mkdir -p "$out"
 
 echo "==> preparing signal matrices from $data/signal"
