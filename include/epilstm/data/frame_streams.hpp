@@ -1,10 +1,13 @@
 // Walks a [positions × tracks] signal as B contiguous streams read F positions at a time
 // (MODEL-SPEC "Autoencoder over one frame"; paper §3.2.1).
 //
-// Stream b covers rows [b·N/B, (b+1)·N/B) of the signal, so stream lengths differ by at most one and
-// a stream's last frame may be short (or, for the shorter streams, empty). Frame k of every stream
-// forms one frame_batch; the caller carries each stream's encoder hidden from batch k to k+1
+// Stream b covers rows [b·N/B, (b+1)·N/B), so stream lengths differ by at most one and a stream's
+// last frame may be short (or, for the shorter streams, empty). Frame k of every stream forms one
+// frame_batch; the caller carries each stream's encoder hidden from batch k to k+1
 // (frame_batch::h0 ← workspace::carry) and the model resets the cell itself.
+//
+// Positions come from a position_reader, so the signal may live in memory or out of core (an HDF5
+// store read by hyperslab): a frame batch holds B·F positions, whatever the genome's length.
 #pragma once
 
 #include <epilstm/config.hpp>
@@ -15,21 +18,39 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
+#include <functional>
 #include <string>
 #include <vector>
 
 namespace epilstm {
+
+/// Reads `count` positions starting at `first`: out [count, D] row-major; missing [count] (1 where
+/// the position has no data in any track; the reader may leave it all zero when it has no mask).
+template <class T>
+using position_reader = std::function<void(index_t first, index_t count, T* out, std::uint8_t* missing)>;
+
+/// A reader over an in-memory [N, D] row-major signal with an optional all-missing mask.
+template <class T>
+position_reader<T> memory_reader(const T* signal, index_t tracks, const std::uint8_t* missing = nullptr)
+{
+    return [=](index_t first, index_t count, T* out, std::uint8_t* miss) {
+        std::memcpy(out, signal + first * tracks, sizeof(T) * static_cast<std::size_t>(count * tracks));
+        if (missing)
+            std::memcpy(miss, missing + first, static_cast<std::size_t>(count));
+        else
+            std::memset(miss, 0, static_cast<std::size_t>(count));
+    };
+}
 
 template <class T = float>
 class frame_streams {
 public:
     using matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
 
-    /// @param signal   [N, D] row-major (equivalently [D, N] column-major: one position per column)
-    /// @param missing  [N] or null: 1 where a position has no data in any track (excluded from the loss)
-    frame_streams(const T* signal, index_t tracks, index_t positions, index_t streams, index_t frame_length,
-                  const std::uint8_t* missing = nullptr)
-        : x_(signal), missing_(missing), D_(tracks), N_(positions), F_(frame_length)
+    /// Streams over `positions` positions of `tracks` tracks delivered by `reader`.
+    frame_streams(position_reader<T> reader, index_t tracks, index_t positions, index_t streams, index_t frame_length)
+        : read_(std::move(reader)), D_(tracks), N_(positions), F_(frame_length)
     {
         if (tracks <= 0 || positions <= 0) throw shape_error("epilstm: the signal is empty (no positions or no tracks)");
         if (frame_length <= 0) throw shape_error("epilstm: frame length must be positive");
@@ -39,6 +60,14 @@ public:
         for (index_t b = 0; b <= B_; ++b) start_[static_cast<std::size_t>(b)] = b * N_ / B_;
         longest_ = 0;
         for (index_t b = 0; b < B_; ++b) longest_ = std::max(longest_, stream_length(b));
+    }
+
+    /// @param signal   [N, D] row-major (equivalently [D, N] column-major: one position per column)
+    /// @param missing  [N] or null: 1 where a position has no data in any track (excluded from the loss)
+    frame_streams(const T* signal, index_t tracks, index_t positions, index_t streams, index_t frame_length,
+                  const std::uint8_t* missing = nullptr)
+        : frame_streams(memory_reader<T>(signal, tracks, missing), tracks, positions, streams, frame_length)
+    {
     }
 
     index_t streams() const { return B_; }
@@ -60,21 +89,19 @@ public:
         fb.positions = F;
         fb.batch = B_;
         fb.lengths.assign(static_cast<std::size_t>(B_), 0);
-        buffer_.resize(D_, F * B_);
-        weight_.resize(F * B_);
+        buffer_.setZero(D_, F * B_);
+        weight_.assign(static_cast<std::size_t>(F * B_), T(0));
+        stream_.resize(D_, F);
+        missing_.resize(static_cast<std::size_t>(F));
         for (index_t b = 0; b < B_; ++b) {
             const index_t len = std::clamp<index_t>(stream_length(b) - k * F_, 0, F);
             fb.lengths[static_cast<std::size_t>(b)] = len;
-            for (index_t t = 0; t < F; ++t) {
+            if (len == 0) continue;
+            read_(row(k, b, 0), len, stream_.data(), missing_.data());
+            for (index_t t = 0; t < len; ++t) {
                 const index_t j = t * B_ + b;
-                if (t < len) {
-                    const index_t r = row(k, b, t);
-                    buffer_.col(j) = Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, 1>>(x_ + r * D_, D_);
-                    weight_[static_cast<std::size_t>(j)] = missing_ && missing_[r] ? T(0) : T(1);
-                } else {
-                    buffer_.col(j).setZero();
-                    weight_[static_cast<std::size_t>(j)] = T(0);
-                }
+                buffer_.col(j) = stream_.col(t);
+                weight_[static_cast<std::size_t>(j)] = missing_[static_cast<std::size_t>(t)] ? T(0) : T(1);
             }
         }
         fb.x = buffer_.data();
@@ -82,12 +109,12 @@ public:
     }
 
 private:
-    const T* x_;
-    const std::uint8_t* missing_;
+    position_reader<T> read_;
     index_t D_, N_, F_, B_ = 0, longest_ = 0;
     std::vector<index_t> start_;
-    matrix buffer_;
+    matrix buffer_, stream_;
     std::vector<T> weight_;
+    std::vector<std::uint8_t> missing_;
 };
 
 }  // namespace epilstm
