@@ -10,6 +10,11 @@
 //   /optimizer/m, /optimizer/v   optional Adam moments, float32 [P] flat like the parameter buffer
 //                     (P = layout.size(), alignment padding included); attribute `step` on /optimizer
 //   /tracks           optional 1-D dataset of variable-length UTF-8 strings, the D track names
+//   /training         optional progress of a training run (train/training_state.hpp): attributes
+//                     epoch, batch, streams, shuffle (int64), seed (decimal string), loss_sum,
+//                     weight_sum (float64); /training/carry_regions [K] strings and
+//                     /training/carry/<i> float32 [H, B] row-major, the carried encoder hidden of
+//                     the streams of each region in progress
 //
 // Files are written atomically (io::atomic_output_file): a failed write leaves the previous file.
 #pragma once
@@ -19,6 +24,7 @@
 #include <epilstm/io/hdf5.hpp>
 #include <epilstm/model/model_config.hpp>
 #include <epilstm/model/parameter_layout.hpp>
+#include <epilstm/train/training_state.hpp>
 
 #include <Eigen/Core>
 
@@ -46,6 +52,14 @@ struct checkpoint {
     Eigen::VectorXf params;                   ///< flat, in the layout make_layout(config) gives
     std::optional<optimizer_state> optimizer; ///< present when the file has /optimizer
     std::vector<std::string> tracks;          ///< empty when the file has no /tracks
+    std::optional<training_state> training;   ///< present when the file has /training
+    schedule_options schedule;                ///< meaningful when training is present
+};
+
+/// What write_checkpoint saves of a training run in progress.
+struct training_progress {
+    const training_state* state = nullptr;
+    schedule_options schedule;
 };
 
 namespace detail {
@@ -97,7 +111,8 @@ inline model_config read_checkpoint_config(const input_file& f)
 /// file cannot be written; in each case a previous file at `path` is left as it was.
 inline void write_checkpoint(const std::filesystem::path& path, const model_config& cfg, const parameter_layout& layout,
                              Eigen::Ref<const Eigen::VectorXf> params, const optimizer_state* opt = nullptr,
-                             const std::vector<std::string>* track_names = nullptr)
+                             const std::vector<std::string>* track_names = nullptr,
+                             const training_progress* progress = nullptr)
 {
     const std::string file = path.string();
     epilstm::validate_config(cfg, file + ": cannot write checkpoint");
@@ -145,6 +160,23 @@ inline void write_checkpoint(const std::filesystem::path& path, const model_conf
         out.write_int_attribute("/optimizer", "step", opt->step);
     }
     if (track_names && !track_names->empty()) out.write_strings("/tracks", *track_names);
+    if (progress && progress->state) {
+        const training_state& st = *progress->state;
+        out.create_group("/training");
+        out.write_int_attribute("/training", "epoch", st.epoch);
+        out.write_int_attribute("/training", "batch", st.batch);
+        out.write_float_attribute("/training", "loss_sum", st.loss_sum);
+        out.write_float_attribute("/training", "weight_sum", st.weight_sum);
+        out.write_int_attribute("/training", "streams", progress->schedule.streams);
+        out.write_int_attribute("/training", "shuffle", progress->schedule.shuffle ? 1 : 0);
+        out.write_string_attribute("/training", "seed", std::to_string(progress->schedule.seed));
+        std::vector<std::string> names;
+        for (const auto& [name, carry] : st.carries) {
+            out.write_matrix("/training/carry/" + std::to_string(names.size()), carry);
+            names.push_back(name);
+        }
+        if (!names.empty()) out.write_strings("/training/carry_regions", names);
+    }
     out.commit();
 }
 
@@ -202,6 +234,43 @@ inline checkpoint read_checkpoint(const std::filesystem::path& path,
         if (static_cast<index_t>(ck.tracks.size()) != ck.config.input_size)
             throw shape_error(file + ": dataset /tracks has " + std::to_string(ck.tracks.size()) +
                               " names but the model has input_size " + std::to_string(ck.config.input_size));
+    }
+    if (f.has_group("/training")) {
+        training_state st;
+        auto attr = [&](const char* name) {
+            if (!f.has_attribute("/training", name))
+                throw input_error(file + ": attribute '" + std::string(name) + "' of /training is missing");
+            return f.read_int_attribute("/training", name);
+        };
+        st.epoch = attr("epoch");
+        st.batch = attr("batch");
+        ck.schedule.streams = attr("streams");
+        ck.schedule.shuffle = attr("shuffle") != 0;
+        if (st.epoch < 0 || st.batch < 0 || ck.schedule.streams <= 0)
+            throw input_error(file + ": /training has epoch " + std::to_string(st.epoch) + ", batch " +
+                              std::to_string(st.batch) + ", streams " + std::to_string(ck.schedule.streams) +
+                              " (expected epoch, batch >= 0 and streams > 0)");
+        st.loss_sum = f.read_float_attribute("/training", "loss_sum");
+        st.weight_sum = f.read_float_attribute("/training", "weight_sum");
+        const std::string seed = f.read_string_attribute("/training", "seed");
+        try {
+            std::size_t used = 0;
+            ck.schedule.seed = std::stoull(seed, &used);
+            if (used != seed.size()) throw std::invalid_argument(seed);
+        } catch (const std::exception&) {
+            throw input_error(file + ": attribute 'seed' of /training is '" + seed + "', expected a decimal integer");
+        }
+        if (f.has("/training/carry_regions")) {
+            const auto names = f.read_strings("/training/carry_regions");
+            const index_t H = ck.config.hidden_size;
+            for (std::size_t i = 0; i < names.size(); ++i) {
+                const std::string ds = "/training/carry/" + std::to_string(i);
+                const row_matrix c = f.read_matrix(ds, H);
+                check_finite(c, path, ds);
+                st.carries[names[i]] = c;
+            }
+        }
+        ck.training = std::move(st);
     }
     return ck;
 }

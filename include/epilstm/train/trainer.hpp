@@ -17,6 +17,7 @@
 #include <epilstm/model/epi_lstm.hpp>
 #include <epilstm/train/adam.hpp>
 #include <epilstm/train/clip.hpp>
+#include <epilstm/train/training_state.hpp>
 
 #include <Eigen/Core>
 
@@ -87,16 +88,6 @@ struct pass_result {
     double weight = 0;   ///< positions that entered the loss
     index_t frames = 0;
     bool completed = true;  ///< false when a batch hook stopped the epoch early
-};
-
-/// Everything besides parameters and optimizer moments that a resumed run needs.
-struct training_state {
-    long epoch = 0;              ///< epochs completed
-    long batch = 0;              ///< batches done in the current epoch
-    double loss_sum = 0;         ///< Σ loss·weight over the batches done in the current epoch
-    double weight_sum = 0;
-    /// Encoder hidden [H, B] of the streams of each region in progress, by region name.
-    std::map<std::string, Eigen::MatrixXf> carries;
 };
 
 /// The (region, frame) batches of one epoch, in order.
