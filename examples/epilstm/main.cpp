@@ -7,6 +7,8 @@
 #include <epilstm/io/checkpoint.hpp>
 #include <epilstm/io/matrix_file.hpp>
 
+#include "prepare.hpp"
+
 #include <CLI/CLI.hpp>
 
 #include <unistd.h>
@@ -314,6 +316,8 @@ int main(int argc, char** argv)
     train->add_option("--init", to.init, "start from the weights of this checkpoint")->check(CLI::ExistingFile);
     add_model_options(train, mo);
 
+    CLI::App* prep = add_prepare_command(app);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -331,6 +335,7 @@ int main(int argc, char** argv)
         if (*init) return run_init(mo, init_matrix, init_out);
         if (*rec) return run_reconstruct(rc_model, rc_matrix, rc_out);
         if (*train) return run_train(mo, to);
+        if (*prep) return run_prepare_command();
     } catch (const epilstm::error& e) {
         std::fprintf(stderr, "epilstm: error: %s\n", e.what());
         return 2;

@@ -1,0 +1,453 @@
+// The epilstm signal store: an HDF5 file that `epilstm prepare` writes once from bigWigs, so that
+// training and embedding never re-read them. Layout (docs/store-format.md has the full contract):
+//
+//   /                       attrs format="epilstm-signal-store", version=1, bin_size, transform, genome
+//   /tracks/{id,cell_type,assay,path}   [D] strings, manifest order
+//   /genome/chrom [C] strings, /genome/size [C] int64
+//   /regions/names          [R] strings, processing order
+//   /regions/<name>/signal  [D, n] float32 (tracks x positions), chunked [D, 4096], shuffle+deflate;
+//                           attrs chrom, start, end (bin-aligned, 0-based half-open), bin_size
+//   /regions/<name>/missing [n] uint8: 1 where no track has data (excluded from the loss)
+//   /regions/<name>/track_coverage [D] float32: fraction of the region's bins with data, per track
+//
+// `signal_store` reads it out of core: read_positions() reads one hyperslab [D, count] and
+// transposes it to the position-major [count, D] the model consumes. `signal_store_writer` writes
+// it through atomic_output_file (a temporary file renamed on commit), one block of positions at a
+// time, so memory stays bounded by D x block.
+#pragma once
+
+#include <epilstm/config.hpp>
+#include <epilstm/error.hpp>
+#include <epilstm/io/genome.hpp>
+#include <epilstm/io/hdf5.hpp>
+
+#include <H5Cpp.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace epilstm::io {
+
+inline constexpr const char* signal_store_format = "epilstm-signal-store";
+inline constexpr long signal_store_version = 1;
+
+/// Metadata of one track (a row of the [D, n] region matrices).
+struct track_info {
+    std::string id;
+    std::string cell_type;
+    std::string assay;
+    std::string path;  ///< the bigWig it was read from
+};
+
+/// One region of a store.
+struct region_info {
+    std::string name;
+    std::string chrom;
+    std::int64_t start = 0;  ///< 0-based, bin-aligned
+    std::int64_t end = 0;    ///< exclusive; end - start = positions * bin_size
+    index_t bin_size = 0;
+    index_t positions = 0;   ///< n: bins in the region
+};
+
+/// A signal store opened read-only. The constructor validates the whole layout (attributes, the
+/// tracks, every region's datasets and shapes) without reading any signal; the read functions then
+/// read only the requested positions. Not thread-safe (one HDF5 file handle).
+class signal_store {
+public:
+    explicit signal_store(std::filesystem::path path) : file_(open_checked(path))
+    {
+        const std::string& p = file_.path().string();
+        try {
+            load();
+        } catch (const io_error& e) {
+            throw input_error(std::string(e.what()) + " (is " + p + " a truncated or corrupt signal store?)");
+        }
+    }
+
+    const std::filesystem::path& path() const { return file_.path(); }
+    index_t bin_size() const { return bin_size_; }
+    const std::string& transform() const { return transform_; }
+    const std::string& genome_path() const { return genome_path_; }
+    const std::vector<chrom_size>& chroms() const { return chroms_; }
+    const std::vector<track_info>& track_metadata() const { return tracks_; }
+    const std::vector<std::string>& track_ids() const { return track_ids_; }
+    index_t tracks() const { return static_cast<index_t>(tracks_.size()); }
+    const std::vector<region_info>& regions() const { return regions_; }
+    /// Sum of positions over all regions.
+    index_t total_positions() const
+    {
+        index_t n = 0;
+        for (const auto& r : regions_) n += r.positions;
+        return n;
+    }
+
+    /// Positions [first, first + count) of region `region`, as a row-major [count, D] block
+    /// (position-major). Reads one hyperslab [D, count] and transposes it.
+    void read_positions(index_t region, index_t first, index_t count, float* out_position_major) const
+    {
+        check_range(region, first, count);
+        const index_t D = tracks();
+        if (count == 0 || D == 0) return;
+        std::vector<float> track_major(static_cast<std::size_t>(D * count));
+        const std::string name = "/regions/" + regions_[static_cast<std::size_t>(region)].name + "/signal";
+        detail::translate_h5_errors(path(), "reading dataset " + name, [&] {
+            const H5::DataSet& ds = signal_[static_cast<std::size_t>(region)];
+            H5::DataSpace fs = ds.getSpace();
+            const hsize_t off[2] = {0, static_cast<hsize_t>(first)};
+            const hsize_t cnt[2] = {static_cast<hsize_t>(D), static_cast<hsize_t>(count)};
+            fs.selectHyperslab(H5S_SELECT_SET, cnt, off);
+            H5::DataSpace ms(2, cnt);
+            ds.read(track_major.data(), H5::PredType::NATIVE_FLOAT, ms, fs);
+        });
+        for (index_t d = 0; d < D; ++d) {
+            const float* src = track_major.data() + d * count;
+            for (index_t i = 0; i < count; ++i) out_position_major[i * D + d] = src[i];
+        }
+    }
+
+    /// The all-tracks-missing flags of positions [first, first + count) of region `region`.
+    std::vector<std::uint8_t> read_missing(index_t region, index_t first, index_t count) const
+    {
+        check_range(region, first, count);
+        std::vector<std::uint8_t> out(static_cast<std::size_t>(count));
+        if (count == 0) return out;
+        const std::string name = "/regions/" + regions_[static_cast<std::size_t>(region)].name + "/missing";
+        detail::translate_h5_errors(path(), "reading dataset " + name, [&] {
+            const H5::DataSet& ds = missing_[static_cast<std::size_t>(region)];
+            H5::DataSpace fs = ds.getSpace();
+            const hsize_t off[1] = {static_cast<hsize_t>(first)};
+            const hsize_t cnt[1] = {static_cast<hsize_t>(count)};
+            fs.selectHyperslab(H5S_SELECT_SET, cnt, off);
+            H5::DataSpace ms(1, cnt);
+            ds.read(out.data(), H5::PredType::NATIVE_UINT8, ms, fs);
+        });
+        return out;
+    }
+
+    /// Fraction of the bins of region `region` where each track has data ([D]).
+    std::vector<float> track_coverage(index_t region) const
+    {
+        check_range(region, 0, 0);
+        const std::string name = "/regions/" + regions_[static_cast<std::size_t>(region)].name + "/track_coverage";
+        const Eigen::VectorXf v = file_.read_vector(name, tracks());
+        return std::vector<float>(v.data(), v.data() + v.size());
+    }
+
+private:
+    static input_file open_checked(const std::filesystem::path& path)
+    {
+        try {
+            return input_file(path);
+        } catch (const io_error& e) {
+            throw input_error(std::string(e.what()) + " (is " + path.string() +
+                              " a truncated or corrupt signal store?)");
+        }
+    }
+
+    void check_range(index_t region, index_t first, index_t count) const
+    {
+        if (region < 0 || region >= static_cast<index_t>(regions_.size()))
+            throw shape_error(path().string() + ": region index " + std::to_string(region) + " out of range (the store has " +
+                              std::to_string(regions_.size()) + " regions)");
+        const auto& r = regions_[static_cast<std::size_t>(region)];
+        if (first < 0 || count < 0 || first + count > r.positions)
+            throw shape_error(path().string() + ": positions [" + std::to_string(first) + ", " +
+                              std::to_string(first + count) + ") out of range for region " + r.name + " (" +
+                              std::to_string(r.positions) + " positions)");
+    }
+
+    std::string where(const std::string& object) const { return path().string() + ": " + object; }
+
+    void load()
+    {
+        const std::string p = path().string();
+        if (!file_.has_attribute("/", "format"))
+            throw input_error(p + ": not an epilstm signal store (root attribute 'format' is missing; expected \"" +
+                              signal_store_format + "\")");
+        const std::string fmt = file_.read_string_attribute("/", "format");
+        if (fmt != signal_store_format)
+            throw input_error(p + ": not an epilstm signal store (root attribute 'format' is \"" + fmt + "\", expected \"" +
+                              signal_store_format + "\")");
+        const long version = file_.read_int_attribute("/", "version");
+        if (version != signal_store_version)
+            throw input_error(p + ": signal store version " + std::to_string(version) + " is not supported (expected " +
+                              std::to_string(signal_store_version) + ")");
+        bin_size_ = file_.read_int_attribute("/", "bin_size");
+        if (bin_size_ <= 0) throw input_error(p + ": root attribute 'bin_size' is " + std::to_string(bin_size_) + ", expected > 0");
+        transform_ = file_.read_string_attribute("/", "transform");
+        genome_path_ = file_.read_string_attribute("/", "genome");
+
+        const auto ids = file_.read_strings("/tracks/id");
+        const auto cells = file_.read_strings("/tracks/cell_type");
+        const auto assays = file_.read_strings("/tracks/assay");
+        const auto paths = file_.read_strings("/tracks/path");
+        for (const auto* v : {&cells, &assays, &paths})
+            if (v->size() != ids.size())
+                throw shape_error(p + ": /tracks/* have different lengths (" + std::to_string(ids.size()) + " ids vs " +
+                                  std::to_string(v->size()) + "), expected one entry per track in each");
+        if (ids.empty()) throw input_error(p + ": dataset /tracks/id is empty, expected at least one track");
+        for (std::size_t i = 0; i < ids.size(); ++i) tracks_.push_back({ids[i], cells[i], assays[i], paths[i]});
+        track_ids_ = ids;
+
+        const auto chrom_names = file_.read_strings("/genome/chrom");
+        const auto sizes = read_int64_vector("/genome/size", static_cast<index_t>(chrom_names.size()));
+        for (std::size_t i = 0; i < chrom_names.size(); ++i) chroms_.push_back({chrom_names[i], sizes[i]});
+
+        const auto names = file_.read_strings("/regions/names");
+        const index_t D = tracks();
+        for (const auto& name : names) {
+            const std::string g = "/regions/" + name;
+            const std::string sig = g + "/signal";
+            region_info r;
+            r.name = name;
+            r.chrom = file_.read_string_attribute(sig, "chrom");
+            r.start = file_.read_int_attribute(sig, "start");
+            r.end = file_.read_int_attribute(sig, "end");
+            r.bin_size = file_.read_int_attribute(sig, "bin_size");
+            if (r.bin_size != bin_size_)
+                throw input_error(where(sig) + " has bin_size " + std::to_string(r.bin_size) + ", expected the store's " +
+                                  std::to_string(bin_size_));
+            if (r.end <= r.start || r.start < 0 || (r.end - r.start) % r.bin_size != 0)
+                throw input_error(where(sig) + " has start " + std::to_string(r.start) + " and end " + std::to_string(r.end) +
+                                  ", expected 0 <= start < end with end - start a multiple of bin_size " +
+                                  std::to_string(r.bin_size));
+            r.positions = static_cast<index_t>((r.end - r.start) / r.bin_size);
+            H5::DataSet ds = file_.open_dataset(sig);
+            const auto dims = detail::translate_h5_errors(path(), "reading the shape of " + sig, [&] {
+                if (ds.getTypeClass() != H5T_FLOAT)
+                    throw input_error(where(sig) + " has element type " + detail::describe_type(ds.getDataType()) +
+                                      ", expected float32");
+                return detail::dims_of(ds.getSpace());
+            });
+            if (dims.size() != 2 || dims[0] != static_cast<hsize_t>(D) || dims[1] != static_cast<hsize_t>(r.positions))
+                throw shape_error(where(sig) + " has shape " + detail::shape_string(dims) + ", expected [" + std::to_string(D) +
+                                  ", " + std::to_string(r.positions) + "] (tracks x (end - start) / bin_size)");
+            H5::DataSet ms = file_.open_dataset(g + "/missing");
+            const auto mdims = detail::translate_h5_errors(path(), "reading the shape of " + g + "/missing", [&] {
+                if (!detail::is_integer_like(ms.getDataType()))
+                    throw input_error(where(g + "/missing") + " has element type " + detail::describe_type(ms.getDataType()) +
+                                      ", expected uint8");
+                return detail::dims_of(ms.getSpace());
+            });
+            if (mdims.size() != 1 || mdims[0] != static_cast<hsize_t>(r.positions))
+                throw shape_error(where(g + "/missing") + " has shape " + detail::shape_string(mdims) + ", expected [" +
+                                  std::to_string(r.positions) + "]");
+            regions_.push_back(std::move(r));
+            signal_.push_back(std::move(ds));
+            missing_.push_back(std::move(ms));
+        }
+    }
+
+    std::vector<std::int64_t> read_int64_vector(const std::string& name, index_t size) const
+    {
+        H5::DataSet ds = file_.open_dataset(name);
+        return detail::translate_h5_errors(path(), "reading dataset " + name, [&] {
+            const auto dims = detail::dims_of(ds.getSpace());
+            if (ds.getTypeClass() != H5T_INTEGER)
+                throw input_error(where(name) + " has element type " + detail::describe_type(ds.getDataType()) +
+                                  ", expected int64");
+            if (dims.size() != 1 || dims[0] != static_cast<hsize_t>(size))
+                throw shape_error(where(name) + " has shape " + detail::shape_string(dims) + ", expected [" +
+                                  std::to_string(size) + "]");
+            std::vector<std::int64_t> v(static_cast<std::size_t>(size));
+            if (size > 0) ds.read(v.data(), H5::PredType::NATIVE_INT64);
+            return v;
+        });
+    }
+
+    input_file file_;
+    index_t bin_size_ = 0;
+    std::string transform_;
+    std::string genome_path_;
+    std::vector<track_info> tracks_;
+    std::vector<std::string> track_ids_;
+    std::vector<chrom_size> chroms_;
+    std::vector<region_info> regions_;
+    std::vector<H5::DataSet> signal_;
+    std::vector<H5::DataSet> missing_;
+};
+
+/// Writes a signal store region by region, block by block, to a temporary file that commit()
+/// renames over the target. Destroyed without commit() (an exception), it leaves any previous file
+/// at the target untouched and removes the temporary file.
+class signal_store_writer {
+public:
+    static constexpr index_t default_chunk_positions = 4096;
+
+    signal_store_writer(const std::filesystem::path& target, const std::vector<track_info>& tracks, const genome& g,
+                        index_t bin_size, const std::string& transform, index_t chunk_positions = default_chunk_positions,
+                        int deflate_level = 4)
+        : out_(target), D_(static_cast<index_t>(tracks.size())), bin_size_(bin_size), chunk_(chunk_positions),
+          deflate_(deflate_level)
+    {
+        if (D_ <= 0) throw input_error(target.string() + ": a signal store needs at least one track");
+        if (bin_size <= 0) throw input_error("bin size " + std::to_string(bin_size) + " must be positive");
+        out_.write_string_attribute("/", "format", signal_store_format);
+        out_.write_int_attribute("/", "version", signal_store_version);
+        out_.write_int_attribute("/", "bin_size", bin_size);
+        out_.write_string_attribute("/", "transform", transform);
+        out_.write_string_attribute("/", "genome", g.path.string());
+        std::vector<std::string> ids, cells, assays, paths;
+        for (const auto& t : tracks) {
+            ids.push_back(t.id);
+            cells.push_back(t.cell_type);
+            assays.push_back(t.assay);
+            paths.push_back(t.path);
+        }
+        out_.write_strings("/tracks/id", ids);
+        out_.write_strings("/tracks/cell_type", cells);
+        out_.write_strings("/tracks/assay", assays);
+        out_.write_strings("/tracks/path", paths);
+        std::vector<std::string> names;
+        std::vector<long long> sizes;
+        for (const auto& c : g.chroms) {
+            names.push_back(c.name);
+            sizes.push_back(c.size);
+        }
+        out_.write_strings("/genome/chrom", names);
+        write_int64s("/genome/size", sizes);
+        out_.create_group("/regions");
+    }
+
+    index_t tracks() const { return D_; }
+
+    /// Starts region `name` covering [start, end) (bin-aligned) of `chrom`.
+    void begin_region(const std::string& name, const std::string& chrom, std::int64_t start, std::int64_t end)
+    {
+        if (open_) throw error("signal_store_writer: begin_region before end_region of " + region_.name);
+        if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "names")
+            throw input_error("region name '" + name + "' cannot be an HDF5 group name");
+        if (end <= start || (end - start) % bin_size_ != 0)
+            throw input_error("region " + name + " " + chrom + ":" + std::to_string(start) + "-" + std::to_string(end) +
+                              " is not a whole number of " + std::to_string(bin_size_) + " bp bins");
+        for (const auto& n : names_)
+            if (n == name) throw input_error("region name '" + name + "' appears twice; region names must be unique");
+        region_ = {name, chrom, start, end, bin_size_, static_cast<index_t>((end - start) / bin_size_)};
+        written_ = 0;
+        covered_.assign(static_cast<std::size_t>(D_), 0);
+        const std::string g = "/regions/" + name;
+        out_.create_group(g);
+        const hsize_t n = static_cast<hsize_t>(region_.positions);
+        detail::translate_h5_errors(out_.target(), "creating " + g, [&] {
+            H5::H5File& f = out_.h5();
+            const hsize_t dims[2] = {static_cast<hsize_t>(D_), n};
+            const hsize_t chunk[2] = {static_cast<hsize_t>(D_), std::min<hsize_t>(n, static_cast<hsize_t>(chunk_))};
+            H5::DSetCreatPropList dcpl;
+            dcpl.setChunk(2, chunk);
+            dcpl.setShuffle();
+            dcpl.setDeflate(deflate_);
+            signal_ = f.createDataSet(g + "/signal", H5::PredType::IEEE_F32LE, H5::DataSpace(2, dims), dcpl);
+            const hsize_t mdims[1] = {n};
+            const hsize_t mchunk[1] = {chunk[1]};
+            H5::DSetCreatPropList mcpl;
+            mcpl.setChunk(1, mchunk);
+            mcpl.setShuffle();
+            mcpl.setDeflate(deflate_);
+            missing_ = f.createDataSet(g + "/missing", H5::PredType::STD_U8LE, H5::DataSpace(1, mdims), mcpl);
+        });
+        out_.write_string_attribute(g + "/signal", "chrom", chrom);
+        out_.write_int_attribute(g + "/signal", "start", static_cast<long>(start));
+        out_.write_int_attribute(g + "/signal", "end", static_cast<long>(end));
+        out_.write_int_attribute(g + "/signal", "bin_size", bin_size_);
+        open_ = true;
+    }
+
+    /// Appends the next `count` positions of the current region: `track_major` is [D, count]
+    /// row-major (track d's values at track_major[d * count + i]); `has_data` likewise [D, count]
+    /// (1 where that track has data). The all-missing flags and coverage are derived from it.
+    void write_block(index_t count, const float* track_major, const std::uint8_t* has_data)
+    {
+        if (!open_) throw error("signal_store_writer: write_block outside a region");
+        if (count <= 0) return;
+        if (written_ + count > region_.positions)
+            throw error("signal_store_writer: region " + region_.name + " has only " + std::to_string(region_.positions) +
+                        " positions");
+        std::vector<std::uint8_t> missing(static_cast<std::size_t>(count), 1);
+        for (index_t d = 0; d < D_; ++d) {
+            const std::uint8_t* h = has_data + d * count;
+            long long c = 0;
+            for (index_t i = 0; i < count; ++i) {
+                if (h[i]) {
+                    missing[static_cast<std::size_t>(i)] = 0;
+                    ++c;
+                }
+            }
+            covered_[static_cast<std::size_t>(d)] += c;
+        }
+        detail::translate_h5_errors(out_.target(), "writing /regions/" + region_.name, [&] {
+            H5::DataSpace fs = signal_.getSpace();
+            const hsize_t off[2] = {0, static_cast<hsize_t>(written_)};
+            const hsize_t cnt[2] = {static_cast<hsize_t>(D_), static_cast<hsize_t>(count)};
+            fs.selectHyperslab(H5S_SELECT_SET, cnt, off);
+            signal_.write(track_major, H5::PredType::NATIVE_FLOAT, H5::DataSpace(2, cnt), fs);
+            H5::DataSpace mfs = missing_.getSpace();
+            mfs.selectHyperslab(H5S_SELECT_SET, cnt + 1, off + 1);
+            missing_.write(missing.data(), H5::PredType::NATIVE_UINT8, H5::DataSpace(1, cnt + 1), mfs);
+        });
+        written_ += count;
+    }
+
+    /// Finishes the current region (all its positions must have been written); returns the
+    /// per-track coverage written to /regions/<name>/track_coverage.
+    std::vector<float> end_region()
+    {
+        if (!open_) throw error("signal_store_writer: end_region outside a region");
+        if (written_ != region_.positions)
+            throw error("signal_store_writer: region " + region_.name + " got " + std::to_string(written_) + " of " +
+                        std::to_string(region_.positions) + " positions");
+        Eigen::VectorXf cov(D_);
+        for (index_t d = 0; d < D_; ++d)
+            cov[d] = static_cast<float>(static_cast<double>(covered_[static_cast<std::size_t>(d)]) /
+                                        static_cast<double>(region_.positions));
+        out_.write_vector("/regions/" + region_.name + "/track_coverage", cov);
+        signal_ = H5::DataSet();
+        missing_ = H5::DataSet();
+        names_.push_back(region_.name);
+        open_ = false;
+        return std::vector<float>(cov.data(), cov.data() + cov.size());
+    }
+
+    /// Writes /regions/names and renames the file into place.
+    void commit()
+    {
+        if (open_) throw error("signal_store_writer: commit inside region " + region_.name);
+        if (names_.empty()) throw input_error(out_.target().string() + ": a signal store needs at least one region");
+        out_.write_strings("/regions/names", names_);
+        out_.commit();
+    }
+
+    const std::filesystem::path& temp_path() const { return out_.temp_path(); }
+
+private:
+    void write_int64s(const std::string& name, const std::vector<long long>& v)
+    {
+        detail::translate_h5_errors(out_.target(), "writing dataset " + name, [&] {
+            const hsize_t dims[1] = {v.size()};
+            H5::LinkCreatPropList lcpl;
+            lcpl.setCreateIntermediateGroup(true);
+            H5::DataSet ds = out_.h5().createDataSet(name, H5::PredType::STD_I64LE, H5::DataSpace(1, dims),
+                                                     H5::DSetCreatPropList::DEFAULT, H5::DSetAccPropList::DEFAULT, lcpl);
+            if (!v.empty()) ds.write(v.data(), H5::PredType::NATIVE_LLONG);
+        });
+    }
+
+    atomic_output_file out_;
+    index_t D_;
+    index_t bin_size_;
+    index_t chunk_;
+    int deflate_;
+    bool open_ = false;
+    region_info region_;
+    index_t written_ = 0;
+    std::vector<long long> covered_;
+    std::vector<std::string> names_;
+    H5::DataSet signal_;
+    H5::DataSet missing_;
+};
+
+}  // namespace epilstm::io
