@@ -91,7 +91,8 @@ public:
         matrix dec_h0;          ///< [E, B]
         matrix carry;           ///< [H, B] h^e at each stream's last valid position
         // backward scratch
-        matrix d_out, d_dec_h, d_embedding, d_enc_cell, d_dec_h0, d_split_h, d_split_c;
+        matrix d_out, d_dec_h, d_embedding, d_enc_cell, d_dec_h0, d_split_h, d_split_c, d_x_rev;
+        std::vector<T> partial;  ///< per-thread partial sums of the loss
         T weight_sum = 0;
     };
 
@@ -191,18 +192,34 @@ public:
         din.lengths = &fb.lengths;
         dec_.forward(p, din, ws.dec, F, B);
 
-        ws.reconstruction.noalias() = Eigen::Map<const matrix>(p + out_W_, D, E) * ws.dec.h;
-        ws.reconstruction.colwise() += Eigen::Map<const vector>(p + out_b_, D);
-
-        // Masked MSE.
+        // x̂ = V h^d + v and the masked MSE, by column ranges (one per thread).
+        ws.reconstruction.resize(D, n);
         Eigen::Map<const matrix> X(fb.x, D, n);
+        const auto V = Eigen::Map<const matrix>(p + out_W_, D, E);
+        const auto v = Eigen::Map<const vector>(p + out_b_, D);
+        const int nt = cpu::threads_for(B);
+        ws.partial.assign(static_cast<std::size_t>(2 * nt), T(0));
+        cpu::parallel_region(nt, [&](int tid, int nth) {
+            const auto cr = cpu::split_range(n, nth, tid, 16);
+            if (cr.second <= cr.first) return;
+            auto R = ws.reconstruction.middleCols(cr.first, cr.second - cr.first);
+            R.noalias() = V * ws.dec.h.middleCols(cr.first, cr.second - cr.first);
+            R.colwise() += v;
+            T total = 0, wsum = 0;
+            for (index_t j = cr.first; j < cr.second; ++j) {
+                const T w = position_weight(fb, j);
+                if (w == T(0)) continue;
+                wsum += w;
+                total += w * (ws.reconstruction.col(j) - X.col(j)).squaredNorm();
+            }
+            ws.partial[static_cast<std::size_t>(2 * tid)] = total;
+            ws.partial[static_cast<std::size_t>(2 * tid + 1)] = wsum;
+        });
         T total = 0;
         ws.weight_sum = 0;
-        for (index_t j = 0; j < n; ++j) {
-            const T w = position_weight(fb, j);
-            if (w == T(0)) continue;
-            ws.weight_sum += w;
-            total += w * (ws.reconstruction.col(j) - X.col(j)).squaredNorm();
+        for (int k = 0; k < nt; ++k) {
+            total += ws.partial[static_cast<std::size_t>(2 * k)];
+            ws.weight_sum += ws.partial[static_cast<std::size_t>(2 * k + 1)];
         }
         return ws.weight_sum > 0 ? total / (ws.weight_sum * static_cast<T>(D)) : T(0);
     }
@@ -254,21 +271,33 @@ public:
         const T* p = params_.data();
         T* g = grad.data();
 
-        // dL/dx̂ = 2 w (x̂ − x) / (D Σw)
+        // dL/dx̂ = 2 w (x̂ − x) / (D Σw) by columns; then dV, dv by rows and dh^d = Vᵀ dL/dx̂ by columns.
         Eigen::Map<const matrix> X(fb.x, D, n);
         ws.d_out.resize(D, n);
+        ws.d_dec_h.resize(E, n);
         const T scale = ws.weight_sum > 0 ? T(2) / (ws.weight_sum * static_cast<T>(D)) : T(0);
-        for (index_t j = 0; j < n; ++j) {
-            const T w = position_weight(fb, j) * scale;
-            if (w == T(0))
-                ws.d_out.col(j).setZero();
-            else
-                ws.d_out.col(j) = w * (ws.reconstruction.col(j) - X.col(j));
-        }
         const auto V = Eigen::Map<const matrix>(p + out_W_, D, E);
-        Eigen::Map<matrix>(g + out_W_, D, E).noalias() += ws.d_out * ws.dec.h.transpose();
-        Eigen::Map<vector>(g + out_b_, D).noalias() += ws.d_out.rowwise().sum();
-        ws.d_dec_h.noalias() = V.transpose() * ws.d_out;
+        cpu::parallel_region(cpu::threads_for(B), [&](int tid, int nth) {
+            const auto cr = cpu::split_range(n, nth, tid, 16);
+            for (index_t j = cr.first; j < cr.second; ++j) {
+                const T w = position_weight(fb, j) * scale;
+                if (w == T(0))
+                    ws.d_out.col(j).setZero();
+                else
+                    ws.d_out.col(j) = w * (ws.reconstruction.col(j) - X.col(j));
+            }
+            cpu::barrier();
+            const auto rr = cpu::split_range(D, nth, tid, 16);
+            if (rr.second > rr.first) {
+                const auto dr = ws.d_out.middleRows(rr.first, rr.second - rr.first);
+                Eigen::Map<matrix>(g + out_W_, D, E).middleRows(rr.first, rr.second - rr.first).noalias() +=
+                    dr * ws.dec.h.transpose();
+                Eigen::Map<vector>(g + out_b_, D).segment(rr.first, rr.second - rr.first) += dr.rowwise().sum();
+            }
+            if (cr.second > cr.first)
+                ws.d_dec_h.middleCols(cr.first, cr.second - cr.first).noalias() =
+                    V.transpose() * ws.d_out.middleCols(cr.first, cr.second - cr.first);
+        });
 
         // Decoder: its input is the embedding, its initial hidden the last encoder hidden, its cell
         // (paper wiring) the encoder's cell.
@@ -301,7 +330,7 @@ public:
         in.lengths = &fb.lengths;
         cpu::lstm_frame_grads<T> eg;
         if constexpr (is_bidirectional) {
-            matrix dx_rev;
+            matrix& dx_rev = ws.d_x_rev;
             if (dx) dx_rev.resize(D, n);
             ws.d_split_h = ws.d_embedding.bottomRows(H);
             ws.d_split_c = ws.d_enc_cell.bottomRows(H);

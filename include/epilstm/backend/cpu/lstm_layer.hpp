@@ -17,8 +17,15 @@
 // Layout: a frame is column-major [features, F·B], position t of stream b in column t·B + b, so the
 // B columns of one position are contiguous and each step works on a [·, B] block.
 // Scratch lives in lstm_cache, owned by the caller; the layer itself holds only offsets.
+//
+// Threads (backend/cpu/parallel.hpp; only with -fopenmp): one parallel region per pass. The frame's
+// input projections (and layer norms) are split by columns, the recurrence by streams (each thread
+// runs every position for its own streams, with no synchronization inside the loop), and the
+// per-frame weight gradients by rows. Layer-norm parameter gradients are reduced once per frame from
+// cached per-position gradients (da, dc), not inside the sequential loop.
 #pragma once
 
+#include <epilstm/backend/cpu/parallel.hpp>
 #include <epilstm/cell/cell_spec.hpp>
 #include <epilstm/config.hpp>
 #include <epilstm/model/parameter_layout.hpp>
@@ -65,6 +72,8 @@ struct lstm_cache {
     matrix<T> da;           // [4H, FB] gradient of a (becomes da_x in place)
     matrix<T> da_h;         // [4H, FB]
     matrix<T> step;         // [4H, B]
+    matrix<T> dc_total;     // [H, FB] (layer_norm) dL/dc at each position, for LN_c's γ, β gradients
+    matrix<T> dh_carry, dc_carry, dh, dc, dct;  // [H, B] backward carries and per-step scratch
 
     void resize(index_t hidden, index_t positions_, index_t batch_, bool norm)
     {
@@ -81,7 +90,13 @@ struct lstm_cache {
         da.resize(4 * hidden, n);
         da_h.resize(4 * hidden, n);
         step.resize(4 * hidden, batch_);
+        dh_carry.resize(hidden, batch_);
+        dc_carry.resize(hidden, batch_);
+        dh.resize(hidden, batch_);
+        dc.resize(hidden, batch_);
+        dct.resize(hidden, batch_);
         if (norm) {
+            dc_total.resize(hidden, n);
             xhat_x.resize(4 * hidden, n);
             inv_x.resize(n);
             xhat_h.resize(4 * hidden, n);
@@ -126,6 +141,21 @@ void layer_norm_columns_backward(const DY& dy, const XH& xhat, const Inv& inv, c
         const auto g = (dy.col(j).array() * gamma.array()).eval();
         const T mg = g.sum() / n;
         const T mgx = (g * xhat.col(j).array()).sum() / n;
+        dz.col(j) = ((g - mg - xhat.col(j).array() * mgx) * inv(j)).matrix();
+    }
+}
+
+/// dz = (1/σ)(γ⊙dy − mean(γ⊙dy) − x̂ ⊙ mean(γ⊙dy ⊙ x̂)) column by column, without the γ, β
+/// gradients (the caller reduces those once per frame). dz may alias dy.
+template <class T, class DY, class XH, class Inv, class DZ>
+void layer_norm_columns_backward_input(const DY& dy, const XH& xhat, const Inv& inv,
+                                       const Eigen::Ref<const vector<T>>& gamma, DZ&& dz)
+{
+    const T inv_n = T(1) / static_cast<T>(dy.rows());
+    for (index_t j = 0; j < dy.cols(); ++j) {
+        const auto g = (dy.col(j).array() * gamma.array()).eval();
+        const T mg = g.sum() * inv_n;
+        const T mgx = (g * xhat.col(j).array()).sum() * inv_n;
         dz.col(j) = ((g - mg - xhat.col(j).array() * mgx) * inv(j)).matrix();
     }
 }
@@ -212,65 +242,78 @@ public:
         const auto bh = cvec(params, o_.b_h, 4 * H);
         Eigen::Map<const matrix<T>> X(in.x, I, n);
 
-        // The parallel part: one GEMM for the input projections of the whole frame.
-        cache.pre_x.noalias() = W * X;
-        cache.pre_x.colwise() += bx;
-        if constexpr (norm)
-            detail::layer_norm_columns<T>(cache.pre_x, cache.xhat_x, cache.inv_x, cvec(params, o_.ln_x_gamma, 4 * H),
-                                          cvec(params, o_.ln_x_beta, 4 * H), eps());
-
         const bool masked = has_padding(in.lengths, positions);
-        for (index_t s = 0; s < positions; ++s) {
-            const index_t t = dir_ == direction::forward ? s : positions - 1 - s;
-            const index_t col = t * batch;
-            auto h_prev = cache.h_prev.middleCols(col, batch);
-            auto c_prev = cache.c_prev.middleCols(col, batch);
-            if (s == 0) {
-                set_or_zero(h_prev, in.h0, H, batch);
-                if (source_ == cell_source::carried) set_or_zero(c_prev, in.c0, H, batch);
-            } else {
-                const index_t pc = (dir_ == direction::forward ? t - 1 : t + 1) * batch;
-                h_prev = cache.h.middleCols(pc, batch);
-                if (source_ == cell_source::carried) c_prev = cache.c.middleCols(pc, batch);
+        parallel_region(threads_for(batch), [&](int tid, int nth) {
+            // The parallel part: the input projections of the frame, one GEMM per thread's columns.
+            const auto cr = split_range(n, nth, tid, 16);
+            if (cr.second > cr.first) {
+                const index_t c0 = cr.first, nc = cr.second - cr.first;
+                auto P = cache.pre_x.middleCols(c0, nc);
+                P.noalias() = W * X.middleCols(c0, nc);
+                P.colwise() += bx;
+                if constexpr (norm)
+                    detail::layer_norm_columns<T>(P, cache.xhat_x.middleCols(c0, nc), cache.inv_x.segment(c0, nc),
+                                                  cvec(params, o_.ln_x_gamma, 4 * H), cvec(params, o_.ln_x_beta, 4 * H),
+                                                  eps());
             }
-            if (source_ == cell_source::external)
-                c_prev = Eigen::Map<const matrix<T>>(in.c_external + col * H, H, batch);
+            barrier();
+            // The sequential part, for this thread's streams [b0, b0 + nb).
+            const auto br = split_range(batch, nth, tid);
+            const index_t b0 = br.first, nb = br.second - br.first;
+            if (nb <= 0) return;
+            for (index_t s = 0; s < positions; ++s) {
+                const index_t t = dir_ == direction::forward ? s : positions - 1 - s;
+                const index_t col = t * batch + b0;
+                auto h_prev = cache.h_prev.middleCols(col, nb);
+                auto c_prev = cache.c_prev.middleCols(col, nb);
+                if (s == 0) {
+                    set_or_zero(h_prev, in.h0, H, batch, b0);
+                    if (source_ == cell_source::carried) set_or_zero(c_prev, in.c0, H, batch, b0);
+                } else {
+                    const index_t pc = (dir_ == direction::forward ? t - 1 : t + 1) * batch + b0;
+                    h_prev = cache.h.middleCols(pc, nb);
+                    if (source_ == cell_source::carried) c_prev = cache.c.middleCols(pc, nb);
+                }
+                if (source_ == cell_source::external)
+                    c_prev = Eigen::Map<const matrix<T>>(in.c_external + col * H, H, nb);
 
-            // The sequential part: U h_prev, normalized, added to the precomputed input part.
-            auto& a = cache.step;
-            a.noalias() = U * h_prev;
-            a.colwise() += bh;
-            if constexpr (norm)
-                detail::layer_norm_columns<T>(a, cache.xhat_h.middleCols(col, batch), cache.inv_h.segment(col, batch),
-                                              cvec(params, o_.ln_h_gamma, 4 * H), cvec(params, o_.ln_h_beta, 4 * H),
-                                              eps());
-            a += cache.pre_x.middleCols(col, batch);
+                // U h_prev, normalized, added to the precomputed input part.
+                auto a = cache.step.middleCols(b0, nb);
+                a.noalias() = U * h_prev;
+                a.colwise() += bh;
+                if constexpr (norm)
+                    detail::layer_norm_columns<T>(a, cache.xhat_h.middleCols(col, nb), cache.inv_h.segment(col, nb),
+                                                  cvec(params, o_.ln_h_gamma, 4 * H), cvec(params, o_.ln_h_beta, 4 * H),
+                                                  eps());
+                a += cache.pre_x.middleCols(col, nb);
 
-            auto G = cache.gates.middleCols(col, batch);
-            G.topRows(2 * H) = gate::array(a.topRows(2 * H).array()).matrix();
-            G.middleRows(2 * H, H) = act::array(a.middleRows(2 * H, H).array()).matrix();
-            G.bottomRows(H) = gate::array(a.bottomRows(H).array()).matrix();
+                auto G = cache.gates.middleCols(col, nb);
+                G.topRows(2 * H) = gate::array(a.topRows(2 * H).array()).matrix();
+                G.middleRows(2 * H, H) = act::array(a.middleRows(2 * H, H).array()).matrix();
+                G.bottomRows(H) = gate::array(a.bottomRows(H).array()).matrix();
 
-            auto c = cache.c.middleCols(col, batch);
-            c = (G.middleRows(H, H).array() * c_prev.array() + G.topRows(H).array() * G.middleRows(2 * H, H).array())
-                    .matrix();
-            if constexpr (norm)
-                detail::layer_norm_columns<T>(c, cache.chat.middleCols(col, batch), cache.inv_c.segment(col, batch),
-                                              cvec(params, o_.ln_c_gamma, H), cvec(params, o_.ln_c_beta, H), eps());
-            auto phi = cache.phi_c.middleCols(col, batch);
-            phi = act::array(c.array()).matrix();
-            cache.h.middleCols(col, batch) = (G.bottomRows(H).array() * phi.array()).matrix();
+                auto c = cache.c.middleCols(col, nb);
+                c = (G.middleRows(H, H).array() * c_prev.array() +
+                     G.topRows(H).array() * G.middleRows(2 * H, H).array())
+                        .matrix();
+                if constexpr (norm)
+                    detail::layer_norm_columns<T>(c, cache.chat.middleCols(col, nb), cache.inv_c.segment(col, nb),
+                                                  cvec(params, o_.ln_c_gamma, H), cvec(params, o_.ln_c_beta, H), eps());
+                auto phi = cache.phi_c.middleCols(col, nb);
+                phi = act::array(c.array()).matrix();
+                cache.h.middleCols(col, nb) = (G.bottomRows(H).array() * phi.array()).matrix();
 
-            if (masked) {
-                // Padding positions (past a stream's end) hold a zero state, so that a reverse layer
-                // starts each stream's last frame from zero and nothing leaks between streams.
-                for (index_t b = 0; b < batch; ++b)
-                    if (t >= (*in.lengths)[static_cast<std::size_t>(b)]) {
-                        cache.h.col(col + b).setZero();
-                        cache.c.col(col + b).setZero();
-                    }
+                if (masked) {
+                    // Padding positions (past a stream's end) hold a zero state, so that a reverse
+                    // layer starts each stream's last frame from zero and nothing leaks between streams.
+                    for (index_t b = b0; b < b0 + nb; ++b)
+                        if (t >= (*in.lengths)[static_cast<std::size_t>(b)]) {
+                            cache.h.col(t * batch + b).setZero();
+                            cache.c.col(t * batch + b).setZero();
+                        }
+                }
             }
-        }
+        });
     }
 
     /// Backpropagates through the frame that `forward` last ran into `cache`, accumulating parameter
@@ -281,70 +324,132 @@ public:
         const index_t H = o_.hidden_size, I = o_.input_size, B = cache.batch, F = cache.positions, n = F * B;
         const auto U = cmat(params, o_.W_h, 4 * H, H);
         const bool masked = has_padding(in.lengths, F);
-
-        matrix<T> dh_carry = matrix<T>::Zero(H, B), dc_carry = matrix<T>::Zero(H, B);
-        matrix<T> dh(H, B), dc(H, B), dct(H, B);
-        for (index_t s = F - 1; s >= 0; --s) {
-            const index_t t = dir_ == direction::forward ? s : F - 1 - s;
-            const index_t col = t * B;
-            dh = dh_carry;
-            if (g.dh) dh += Eigen::Map<const matrix<T>>(g.dh + col * H, H, B);
-            dc = dc_carry;
-            if (g.dc) dc += Eigen::Map<const matrix<T>>(g.dc + col * H, H, B);
-            if (masked)
-                for (index_t b = 0; b < B; ++b)
-                    if (t >= (*in.lengths)[static_cast<std::size_t>(b)]) {
-                        dh.col(b).setZero();
-                        dc.col(b).setZero();
-                    }
-
-            const auto G = cache.gates.middleCols(col, B);
-            const auto phi = cache.phi_c.middleCols(col, B);
-            const auto c_prev = cache.c_prev.middleCols(col, B);
-            auto da = cache.da.middleCols(col, B);
-
-            // h = o ⊙ φ(c)
-            da.bottomRows(H) = (dh.array() * phi.array() * gate::derivative_array(G.bottomRows(H).array())).matrix();
-            dc.array() += dh.array() * G.bottomRows(H).array() * act::derivative_array(phi.array());
-            if constexpr (norm)
-                detail::layer_norm_columns_backward<T>(dc, cache.chat.middleCols(col, B), cache.inv_c.segment(col, B),
-                                                       cvec(params, o_.ln_c_gamma, H), vec(grad, o_.ln_c_gamma, H),
-                                                       vec(grad, o_.ln_c_beta, H), dct);
-            else
-                dct = dc;
-            // c̃ = f ⊙ c_prev + i ⊙ g
-            const auto gi = G.topRows(H).array(), gf = G.middleRows(H, H).array(), gg = G.middleRows(2 * H, H).array();
-            da.topRows(H) = (dct.array() * gg * gate::derivative_array(gi)).matrix();
-            da.middleRows(H, H) = (dct.array() * c_prev.array() * gate::derivative_array(gf)).matrix();
-            da.middleRows(2 * H, H) = (dct.array() * gi * act::derivative_array(gg)).matrix();
-            if (source_ == cell_source::carried)
-                dc_carry = (dct.array() * gf).matrix();
-            else if (g.dc_external)
-                Eigen::Map<matrix<T>>(g.dc_external + col * H, H, B) = (dct.array() * gf).matrix();
-
-            auto dah = cache.da_h.middleCols(col, B);
-            if constexpr (norm)
-                detail::layer_norm_columns_backward<T>(da, cache.xhat_h.middleCols(col, B), cache.inv_h.segment(col, B),
-                                                       cvec(params, o_.ln_h_gamma, 4 * H), vec(grad, o_.ln_h_gamma, 4 * H),
-                                                       vec(grad, o_.ln_h_beta, 4 * H), dah);
-            else
-                dah = da;
-            dh_carry.noalias() = U.transpose() * dah;
-        }
-        if (g.dh0) Eigen::Map<matrix<T>>(g.dh0, H, B) = dh_carry;
-
-        // The parallel part: weight gradients and the input gradient, one GEMM each for the frame.
-        if constexpr (norm)
-            detail::layer_norm_columns_backward<T>(cache.da, cache.xhat_x, cache.inv_x,
-                                                   cvec(params, o_.ln_x_gamma, 4 * H), vec(grad, o_.ln_x_gamma, 4 * H),
-                                                   vec(grad, o_.ln_x_beta, 4 * H), cache.da);
         Eigen::Map<const matrix<T>> X(in.x, I, n);
-        mat(grad, o_.W_x, 4 * H, I).noalias() += cache.da * X.transpose();
-        vec(grad, o_.b_x, 4 * H).noalias() += cache.da.rowwise().sum();
-        mat(grad, o_.W_h, 4 * H, H).noalias() += cache.da_h * cache.h_prev.transpose();
-        vec(grad, o_.b_h, 4 * H).noalias() += cache.da_h.rowwise().sum();
-        if (g.dx)
-            Eigen::Map<matrix<T>>(g.dx, I, n).noalias() = cmat(params, o_.W_x, 4 * H, I).transpose() * cache.da;
+
+        parallel_region(threads_for(B), [&](int tid, int nth) {
+            // The sequential part (BPTT), for this thread's streams [b0, b0 + nb).
+            const auto br = split_range(B, nth, tid);
+            const index_t b0 = br.first, nb = br.second - br.first;
+            if (nb > 0) {
+                auto dh_carry = cache.dh_carry.middleCols(b0, nb), dc_carry = cache.dc_carry.middleCols(b0, nb);
+                auto dh = cache.dh.middleCols(b0, nb), dc = cache.dc.middleCols(b0, nb),
+                     dct = cache.dct.middleCols(b0, nb);
+                dh_carry.setZero();
+                dc_carry.setZero();
+                for (index_t s = F - 1; s >= 0; --s) {
+                    const index_t t = dir_ == direction::forward ? s : F - 1 - s;
+                    const index_t col = t * B + b0;
+                    if (g.dh)
+                        dh = dh_carry + Eigen::Map<const matrix<T>>(g.dh + col * H, H, nb);
+                    else
+                        dh = dh_carry;
+                    if (g.dc)
+                        dc = dc_carry + Eigen::Map<const matrix<T>>(g.dc + col * H, H, nb);
+                    else
+                        dc = dc_carry;
+                    if (masked)
+                        for (index_t b = 0; b < nb; ++b)
+                            if (t >= (*in.lengths)[static_cast<std::size_t>(b0 + b)]) {
+                                dh.col(b).setZero();
+                                dc.col(b).setZero();
+                            }
+
+                    const auto G = cache.gates.middleCols(col, nb);
+                    const auto phi = cache.phi_c.middleCols(col, nb);
+                    const auto c_prev = cache.c_prev.middleCols(col, nb);
+                    auto da = cache.da.middleCols(col, nb);
+
+                    // h = o ⊙ φ(c)
+                    const auto go = G.bottomRows(H).array();
+                    da.bottomRows(H) = (dh.array() * phi.array() * gate::derivative_array(go)).matrix();
+                    dc.array() += dh.array() * go * act::derivative_array(phi.array());
+                    if constexpr (norm) {
+                        cache.dc_total.middleCols(col, nb) = dc;
+                        detail::layer_norm_columns_backward_input<T>(dc, cache.chat.middleCols(col, nb),
+                                                                     cache.inv_c.segment(col, nb),
+                                                                     cvec(params, o_.ln_c_gamma, H), dct);
+                    } else {
+                        dct = dc;
+                    }
+                    // c̃ = f ⊙ c_prev + i ⊙ g
+                    const auto gi = G.topRows(H).array(), gf = G.middleRows(H, H).array(),
+                               gg = G.middleRows(2 * H, H).array();
+                    da.topRows(H) = (dct.array() * gg * gate::derivative_array(gi)).matrix();
+                    da.middleRows(H, H) = (dct.array() * c_prev.array() * gate::derivative_array(gf)).matrix();
+                    da.middleRows(2 * H, H) = (dct.array() * gi * act::derivative_array(gg)).matrix();
+                    if (source_ == cell_source::carried)
+                        dc_carry = (dct.array() * gf).matrix();
+                    else if (g.dc_external)
+                        Eigen::Map<matrix<T>>(g.dc_external + col * H, H, nb) = (dct.array() * gf).matrix();
+
+                    auto dah = cache.da_h.middleCols(col, nb);
+                    if constexpr (norm)
+                        detail::layer_norm_columns_backward_input<T>(da, cache.xhat_h.middleCols(col, nb),
+                                                                     cache.inv_h.segment(col, nb),
+                                                                     cvec(params, o_.ln_h_gamma, 4 * H), dah);
+                    else
+                        dah = da;
+                    dh_carry.noalias() = U.transpose() * dah;
+                }
+                if (g.dh0) Eigen::Map<matrix<T>>(g.dh0, H, B).middleCols(b0, nb) = dh_carry;
+            }
+            barrier();
+
+            // The parallel part. Rows of the gate gradients: layer-norm γ, β (LN_x and LN_h both see
+            // dy = da), b_h and U; these read da before LN_x's backward overwrites it.
+            const auto rr = split_range(4 * H, nth, tid, 16);
+            const index_t r0 = rr.first, nr = rr.second - rr.first;
+            if (nr > 0) {
+                const auto da_r = cache.da.middleRows(r0, nr);
+                const auto dah_r = cache.da_h.middleRows(r0, nr);
+                if constexpr (norm) {
+                    const vector<T> sum_da = da_r.rowwise().sum();
+                    vec(grad, o_.ln_x_beta, 4 * H).segment(r0, nr) += sum_da;
+                    vec(grad, o_.ln_h_beta, 4 * H).segment(r0, nr) += sum_da;
+                    vec(grad, o_.ln_x_gamma, 4 * H).segment(r0, nr) +=
+                        (da_r.array() * cache.xhat_x.middleRows(r0, nr).array()).matrix().rowwise().sum();
+                    vec(grad, o_.ln_h_gamma, 4 * H).segment(r0, nr) +=
+                        (da_r.array() * cache.xhat_h.middleRows(r0, nr).array()).matrix().rowwise().sum();
+                }
+                vec(grad, o_.b_h, 4 * H).segment(r0, nr) += dah_r.rowwise().sum();
+                mat(grad, o_.W_h, 4 * H, H).middleRows(r0, nr).noalias() += dah_r * cache.h_prev.transpose();
+            }
+            if constexpr (norm) {
+                const auto hr = split_range(H, nth, tid, 16);
+                if (hr.second > hr.first) {
+                    const index_t h0 = hr.first, nh = hr.second - hr.first;
+                    const auto dcr = cache.dc_total.middleRows(h0, nh);
+                    vec(grad, o_.ln_c_beta, H).segment(h0, nh) += dcr.rowwise().sum();
+                    vec(grad, o_.ln_c_gamma, H).segment(h0, nh) +=
+                        (dcr.array() * cache.chat.middleRows(h0, nh).array()).matrix().rowwise().sum();
+                }
+                barrier();
+                // da_x = LN_x'(da), by columns, in place.
+                const auto cr = split_range(n, nth, tid, 16);
+                if (cr.second > cr.first) {
+                    const index_t c0 = cr.first, nc = cr.second - cr.first;
+                    auto dax = cache.da.middleCols(c0, nc);
+                    detail::layer_norm_columns_backward_input<T>(dax, cache.xhat_x.middleCols(c0, nc),
+                                                                 cache.inv_x.segment(c0, nc),
+                                                                 cvec(params, o_.ln_x_gamma, 4 * H), dax);
+                }
+                barrier();
+            }
+            // dW += da_x Xᵀ and b_x by rows; dX = Wᵀ da_x by columns.
+            if (nr > 0) {
+                const auto da_r = cache.da.middleRows(r0, nr);
+                mat(grad, o_.W_x, 4 * H, I).middleRows(r0, nr).noalias() += da_r * X.transpose();
+                vec(grad, o_.b_x, 4 * H).segment(r0, nr) += da_r.rowwise().sum();
+            }
+            if (g.dx) {
+                const auto cr = split_range(n, nth, tid, 16);
+                if (cr.second > cr.first) {
+                    const index_t c0 = cr.first, nc = cr.second - cr.first;
+                    Eigen::Map<matrix<T>>(g.dx, I, n).middleCols(c0, nc).noalias() =
+                        cmat(params, o_.W_x, 4 * H, I).transpose() * cache.da.middleCols(c0, nc);
+                }
+            }
+        });
     }
 
 private:
@@ -357,10 +462,11 @@ private:
             if (l < positions) return true;
         return false;
     }
-    template <class M> static void set_or_zero(M&& m, const T* src, index_t rows, index_t cols)
+    /// m = columns [b0, b0 + m.cols()) of the [rows, cols] matrix at src, or zero when src is null.
+    template <class M> static void set_or_zero(M&& m, const T* src, index_t rows, index_t cols, index_t b0)
     {
         if (src)
-            m = Eigen::Map<const matrix<T>>(src, rows, cols);
+            m = Eigen::Map<const matrix<T>>(src, rows, cols).middleCols(b0, m.cols());
         else
             m.setZero();
     }
