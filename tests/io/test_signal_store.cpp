@@ -1,0 +1,256 @@
+// The signal store: writer/reader round trip, out-of-core hyperslab reads, validation of foreign,
+// truncated and inconsistent files, and atomicity of a failed write.
+#include <epilstm/io/signal_store.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <fstream>
+#include <iterator>
+#include <string>
+
+namespace fs = std::filesystem;
+using namespace epilstm;
+
+namespace {
+
+fs::path scratch(const std::string& name)
+{
+    const fs::path dir = fs::temp_directory_path() / ("epilstm_test_store_" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    return dir / name;
+}
+
+std::string slurp(const fs::path& p)
+{
+    std::ifstream in(p, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Deterministic synthetic value of track d at position i of region r; -1 marks "no data".
+float value(index_t r, index_t d, index_t i)
+{
+    if ((i + 3 * d + r) % 7 == 0) return -1;
+    return static_cast<float>(r * 1000 + d * 10) + static_cast<float>(i) * 0.5f;
+}
+
+const std::vector<io::track_info> tracks = {
+    {"E1.A", "E1", "A", "/x/E1.A.bigWig"}, {"E1.B", "E1", "B", "/x/E1.B.bigWig"}, {"E2.A", "E2", "A", "/x/E2.A.bigWig"}};
+
+io::genome test_genome()
+{
+    io::genome g;
+    g.path = "test.sizes";
+    g.chroms = {{"chrA", 100000}, {"chrB", 5000}};
+    return g;
+}
+
+struct spec {
+    std::string name, chrom;
+    std::int64_t start;
+    index_t n;
+};
+const std::vector<spec> regions = {{"r1", "chrA", 1000, 10000}, {"chrB:0-250", "chrB", 0, 10}};
+
+/// Writes the synthetic store, `block` positions per write_block; a position where every track
+/// has no data is position 0 of region 1 in addition to the pattern (all three tracks forced).
+void write_store(const fs::path& out, index_t block, bool commit = true)
+{
+    io::signal_store_writer w(out, tracks, test_genome(), 25, "asinh", 4096);
+    const index_t D = 3;
+    for (std::size_t r = 0; r < regions.size(); ++r) {
+        const auto& s = regions[r];
+        w.begin_region(s.name, s.chrom, s.start, s.start + s.n * 25);
+        for (index_t first = 0; first < s.n; first += block) {
+            const index_t n = std::min(block, s.n - first);
+            std::vector<float> x(static_cast<std::size_t>(D * n));
+            std::vector<std::uint8_t> h(static_cast<std::size_t>(D * n));
+            for (index_t d = 0; d < D; ++d)
+                for (index_t i = 0; i < n; ++i) {
+                    float v = value(static_cast<index_t>(r), d, first + i);
+                    if (r == 1 && first + i == 0) v = -1;
+                    h[static_cast<std::size_t>(d * n + i)] = v >= 0;
+                    x[static_cast<std::size_t>(d * n + i)] = v >= 0 ? v : 0.0f;
+                }
+            w.write_block(n, x.data(), h.data());
+        }
+        w.end_region();
+    }
+    if (commit) w.commit();
+}
+
+}  // namespace
+
+TEST_CASE("signal_store: round trip, attributes and out-of-core reads", "[signal_store]")
+{
+    const fs::path out = scratch("store.h5");
+    write_store(out, 777);
+    const io::signal_store s(out);
+    CHECK(s.tracks() == 3);
+    CHECK(s.track_ids() == std::vector<std::string>{"E1.A", "E1.B", "E2.A"});
+    CHECK(s.track_metadata()[2].cell_type == "E2");
+    CHECK(s.track_metadata()[1].assay == "B");
+    CHECK(s.track_metadata()[0].path == "/x/E1.A.bigWig");
+    CHECK(s.bin_size() == 25);
+    CHECK(s.transform() == "asinh");
+    CHECK(s.genome_path() == "test.sizes");
+    REQUIRE(s.chroms().size() == 2);
+    CHECK(s.chroms()[1].name == "chrB");
+    CHECK(s.chroms()[1].size == 5000);
+    REQUIRE(s.regions().size() == 2);
+    CHECK(s.regions()[0].name == "r1");
+    CHECK(s.regions()[0].chrom == "chrA");
+    CHECK(s.regions()[0].start == 1000);
+    CHECK(s.regions()[0].end == 1000 + 10000 * 25);
+    CHECK(s.regions()[0].positions == 10000);
+    CHECK(s.regions()[1].name == "chrB:0-250");
+    CHECK(s.total_positions() == 10010);
+
+    // Hyperslabs that cross chunk (4096) and block (777) boundaries, transposed to [count, D].
+    for (const auto& [first, count] : {std::pair<index_t, index_t>{0, 1}, {4090, 20}, {777, 3000}, {9990, 10}, {5000, 0}}) {
+        std::vector<float> x(static_cast<std::size_t>(count * 3), -5.f);
+        s.read_positions(0, first, count, x.data());
+        const auto miss = s.read_missing(0, first, count);
+        REQUIRE(miss.size() == static_cast<std::size_t>(count));
+        for (index_t i = 0; i < count; ++i) {
+            bool any = false;
+            for (index_t d = 0; d < 3; ++d) {
+                const float v = value(0, d, first + i);
+                CHECK(x[static_cast<std::size_t>(i * 3 + d)] == (v >= 0 ? v : 0.0f));
+                any = any || v >= 0;
+            }
+            CHECK(miss[static_cast<std::size_t>(i)] == (any ? 0 : 1));
+        }
+    }
+    const auto miss1 = s.read_missing(1, 0, 10);
+    CHECK(miss1[0] == 1);
+    const auto cov = s.track_coverage(0);
+    REQUIRE(cov.size() == 3);
+    for (index_t d = 0; d < 3; ++d) {
+        double c = 0;
+        for (index_t i = 0; i < 10000; ++i) c += value(0, d, i) >= 0;
+        CHECK(cov[static_cast<std::size_t>(d)] == Approx(c / 10000).margin(1e-6));
+    }
+
+    std::vector<float> buf(30);
+    CHECK_THROWS_AS(s.read_positions(0, 9995, 10, buf.data()), shape_error);
+    CHECK_THROWS_AS(s.read_positions(2, 0, 1, buf.data()), shape_error);
+    CHECK_THROWS_AS(s.read_missing(1, -1, 2), shape_error);
+    fs::remove(out);
+}
+
+TEST_CASE("signal_store: foreign, truncated and inconsistent files name the file and what was expected",
+          "[signal_store]")
+{
+    const fs::path good = scratch("good.h5");
+    write_store(good, 4096);
+    const std::string p = good.parent_path().string();
+
+    SECTION("missing file")
+    {
+        CHECK_THROWS_WITH(io::signal_store(scratch("nope.h5")), Catch::Contains("nope.h5") && Catch::Contains("no such file"));
+    }
+    SECTION("not HDF5")
+    {
+        const fs::path f = scratch("text.h5");
+        std::ofstream(f) << "not hdf5\n";
+        CHECK_THROWS_WITH(io::signal_store(f), Catch::Contains("text.h5") && Catch::Contains("not an HDF5 file"));
+    }
+    SECTION("foreign HDF5 (no format attribute)")
+    {
+        const fs::path f = scratch("foreign.h5");
+        {
+            io::atomic_output_file o(f);
+            o.write_vector("/signal", Eigen::VectorXf::Zero(4));
+            o.commit();
+        }
+        CHECK_THROWS_WITH(io::signal_store(f), Catch::Contains("foreign.h5") && Catch::Contains("not an epilstm signal store") &&
+                                                   Catch::Contains("'format'"));
+    }
+    SECTION("another format and another version")
+    {
+        const fs::path f = scratch("other.h5"), v = scratch("v2.h5");
+        fs::copy_file(good, f, fs::copy_options::overwrite_existing);
+        fs::copy_file(good, v, fs::copy_options::overwrite_existing);
+        {
+            H5::H5File h(f.c_str(), H5F_ACC_RDWR);
+            h.removeAttr("format");
+            H5::StrType t(H5::PredType::C_S1, H5T_VARIABLE);
+            const char* s = "epilstm-checkpoint";
+            h.createAttribute("format", t, H5::DataSpace(H5S_SCALAR)).write(t, &s);
+            H5::H5File h2(v.c_str(), H5F_ACC_RDWR);
+            long long two = 2;
+            h2.openAttribute("version").write(H5::PredType::NATIVE_LLONG, &two);
+        }
+        CHECK_THROWS_WITH(io::signal_store(f), Catch::Contains("other.h5") && Catch::Contains("epilstm-checkpoint") &&
+                                                   Catch::Contains("epilstm-signal-store"));
+        CHECK_THROWS_WITH(io::signal_store(v), Catch::Contains("v2.h5") && Catch::Contains("version 2"));
+    }
+    SECTION("truncated")
+    {
+        const std::string bytes = slurp(good);
+        for (const double frac : {0.9, 0.5, 0.1}) {
+            const fs::path f = scratch("truncated.h5");
+            std::ofstream(f, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(double(bytes.size()) * frac));
+            INFO("kept " << frac << " of " << bytes.size() << " bytes");
+            try {
+                io::signal_store s(f);
+                // The metadata may survive a cut near the end; the signal must then fail to read.
+                std::vector<float> x(10000 * 3);
+                s.read_positions(0, 0, 10000, x.data());
+                FAIL("a truncated store was read without an error");
+            } catch (const epilstm::error& e) {
+                CHECK_THAT(e.what(), Catch::Contains("truncated.h5"));
+            }
+        }
+    }
+    SECTION("signal shape disagrees with start/end")
+    {
+        const fs::path f = scratch("shape.h5");
+        fs::copy_file(good, f, fs::copy_options::overwrite_existing);
+        {
+            H5::H5File h(f.c_str(), H5F_ACC_RDWR);
+            long long end = 1000 + 9000 * 25;
+            h.openDataSet("/regions/r1/signal").openAttribute("end").write(H5::PredType::NATIVE_LLONG, &end);
+        }
+        CHECK_THROWS_WITH(io::signal_store(f), Catch::Contains("shape.h5") && Catch::Contains("/regions/r1/signal") &&
+                                                   Catch::Contains("[3, 10000]") && Catch::Contains("[3, 9000]"));
+    }
+    SECTION("a region listed in /regions/names but missing")
+    {
+        const fs::path f = scratch("noregion.h5");
+        fs::copy_file(good, f, fs::copy_options::overwrite_existing);
+        {
+            H5::H5File h(f.c_str(), H5F_ACC_RDWR);
+            h.unlink("/regions/r1/missing");
+        }
+        CHECK_THROWS_WITH(io::signal_store(f), Catch::Contains("noregion.h5") && Catch::Contains("/regions/r1/missing"));
+    }
+    fs::remove(good);
+}
+
+TEST_CASE("signal_store_writer: an unfinished write leaves the existing store untouched", "[signal_store]")
+{
+    const fs::path out = scratch("keep.h5");
+    write_store(out, 4096);
+    const std::string before = slurp(out);
+    write_store(out, 1000, /*commit=*/false);
+    CHECK(slurp(out) == before);
+    try {
+        io::signal_store_writer w(out, tracks, test_genome(), 25, "asinh");
+        w.begin_region("r", "chrA", 0, 100);
+        const fs::path tmp = w.temp_path();
+        CHECK(fs::exists(tmp));
+        CHECK_THROWS_AS(w.begin_region("s", "chrA", 0, 100), epilstm::error);
+        throw std::runtime_error("abort");
+    } catch (const std::runtime_error&) {
+    }
+    CHECK(slurp(out) == before);
+    for (const auto& e : fs::directory_iterator(out.parent_path()))
+        CHECK(e.path().filename().string().find(".tmp-") == std::string::npos);
+    CHECK_THROWS_AS(io::signal_store_writer(out, tracks, test_genome(), 25, "asinh").begin_region("a/b", "chrA", 0, 25),
+                    input_error);
+    CHECK(slurp(out) == before);
+    fs::remove(out);
+}
