@@ -16,7 +16,8 @@ find_library(BIGWIG_LIBRARY BigWig)
 mark_as_advanced(BIGWIG_INCLUDE_DIR BIGWIG_LIBRARY)
 
 if(BIGWIG_INCLUDE_DIR AND BIGWIG_LIBRARY AND TARGET epilstm::hdf5)
-    add_library(epilstm_bigwig STATIC "${PROJECT_SOURCE_DIR}/src/bigwig/bigwig.cpp")
+    add_library(epilstm_bigwig STATIC "${PROJECT_SOURCE_DIR}/src/bigwig/bigwig.cpp"
+        "${PROJECT_SOURCE_DIR}/src/bigwig/bigwig_writer.cpp")
     add_library(epilstm::bigwig ALIAS epilstm_bigwig)
     target_include_directories(epilstm_bigwig SYSTEM PRIVATE "${BIGWIG_INCLUDE_DIR}")
     target_compile_definitions(epilstm_bigwig PRIVATE NOCURL)

@@ -62,6 +62,17 @@ TEST_CASE("epoch schedules keep each region's frames in order", "[train][schedul
     }
     CHECK(epoch_schedule(frames, true, 42, 0) != epoch_schedule(frames, true, 42, 1));
     CHECK(epoch_schedule(frames, true, 42, 0) != plain);
+    // Runs of 2: every draw takes up to two consecutive frames of one region.
+    const auto runs = epoch_schedule(frames, true, 7, 0, 2);
+    REQUIRE(runs.size() == 9);
+    std::vector<index_t> next(3, 0);
+    for (std::size_t i = 0; i < runs.size();) {
+        const auto [r, k] = runs[i];
+        CHECK(k == next[static_cast<std::size_t>(r)]);
+        const index_t take = std::min<index_t>(2, frames[static_cast<std::size_t>(r)] - k);
+        for (index_t j = 0; j < take; ++j, ++i) CHECK(runs[i] == std::pair<index_t, index_t>{r, k + j});
+        next[static_cast<std::size_t>(r)] += take;
+    }
 }
 
 TEMPLATE_TEST_CASE("a run stopped after any batch resumes bit-identically", "[train][resume]", std::false_type,
@@ -74,6 +85,7 @@ TEMPLATE_TEST_CASE("a run stopped after any batch resumes bit-identically", "[tr
     o.streams = 3;
     o.shuffle = shuffle;
     o.seed = 17;
+    o.shuffle_run = 2;
     using M = softsign_layer_norm<float>;
 
     M ref(D, 5, 20);

@@ -75,6 +75,7 @@ struct train_options {
     index_t streams = 64;       ///< B: streams per region, one frame of each per minibatch
     double clip_norm = 1.0;     ///< global L2 norm; ≤ 0 disables clipping
     bool shuffle = false;       ///< interleave the frame batches of different regions at random
+    index_t shuffle_run = 40;   ///< consecutive frames of a region per draw when shuffling
     std::uint64_t seed = 0;     ///< seed of the shuffled schedule
     adam_options adam{};
 };
@@ -90,9 +91,13 @@ struct pass_result {
     bool completed = true;  ///< false when a batch hook stopped the epoch early
 };
 
-/// The (region, frame) batches of one epoch, in order.
+/// The (region, frame) batches of one epoch, in order. Shuffled, the epoch is a random interleaving
+/// of runs of up to `run` consecutive frames of each region (each region's frames stay in order),
+/// drawn with probability ∝ the frames a region has left; runs keep reads local to the store's
+/// chunks (io/store_source.hpp) while the order across the genome changes every epoch.
 inline std::vector<std::pair<index_t, index_t>> epoch_schedule(const std::vector<index_t>& frames_per_region,
-                                                              bool shuffle, std::uint64_t seed, long epoch)
+                                                              bool shuffle, std::uint64_t seed, long epoch,
+                                                              index_t run = 1)
 {
     std::vector<std::pair<index_t, index_t>> s;
     index_t total = 0;
@@ -103,15 +108,14 @@ inline std::vector<std::pair<index_t, index_t>> epoch_schedule(const std::vector
             for (index_t k = 0; k < frames_per_region[r]; ++k) s.emplace_back(static_cast<index_t>(r), k);
         return s;
     }
-    // Draw the next batch from a region with probability ∝ its remaining frames.
     detail::splitmix64 rng(seed ^ (0x9E3779B97F4A7C15ULL * static_cast<std::uint64_t>(epoch + 1)));
     std::vector<index_t> next(frames_per_region.size(), 0);
-    for (index_t left = total; left > 0; --left) {
+    for (index_t left = total; left > 0;) {
         auto pick = static_cast<index_t>(rng.next() % static_cast<std::uint64_t>(left));
         for (std::size_t r = 0; r < frames_per_region.size(); ++r) {
             const index_t rem = frames_per_region[r] - next[r];
             if (pick < rem) {
-                s.emplace_back(static_cast<index_t>(r), next[r]++);
+                for (index_t i = 0; i < std::min(run, rem); ++i, --left) s.emplace_back(static_cast<index_t>(r), next[r]++);
                 break;
             }
             pick -= rem;
@@ -155,7 +159,7 @@ public:
                                                                  opt_.streams, model_.frame_length()));
             frames.push_back(streams.back()->frames());
         }
-        const auto schedule = epoch_schedule(frames, opt_.shuffle, opt_.seed, state_.epoch);
+        const auto schedule = epoch_schedule(frames, opt_.shuffle, opt_.seed, state_.epoch, opt_.shuffle_run);
         const auto n = static_cast<index_t>(schedule.size());
         frame_batch<T> fb;
         pass_result r;

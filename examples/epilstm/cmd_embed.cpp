@@ -1,0 +1,219 @@
+// epilstm embed: the representation of any regions (seen in training or not) as HDF5, and on
+// request one bedGraph / bigWig per latent feature for genome browsers.
+#include "common.hpp"
+
+#ifdef EPILSTM_HAVE_BIGWIG
+#include <epilstm/io/bigwig_writer.hpp>
+#endif
+#include <epilstm/io/embedding_file.hpp>
+
+#include <fstream>
+#include <limits>
+#include <iostream>
+#include <memory>
+
+namespace epilstm::cli {
+
+namespace {
+
+struct embed_cli {
+    fs::path model, store, matrix, out, bedgraph_dir, bigwig_dir;
+    std::vector<std::string> regions;
+    std::vector<index_t> features;
+    index_t streams = 1;
+};
+
+/// Reads rows [first, first + count) of /regions/<name>/embedding of a written embedding file.
+rowmajor read_rows(const io::input_file& f, const std::string& region, index_t first, index_t count, index_t E)
+{
+    rowmajor m(count, E);
+    const std::string name = "/regions/" + region + "/embedding";
+    io::detail::translate_h5_errors(f.path(), "reading " + name, [&] {
+        H5::DataSet ds = f.open_dataset(name);
+        H5::DataSpace fs = ds.getSpace();
+        const hsize_t off[2] = {static_cast<hsize_t>(first), 0};
+        const hsize_t cnt[2] = {static_cast<hsize_t>(count), static_cast<hsize_t>(E)};
+        fs.selectHyperslab(H5S_SELECT_SET, cnt, off);
+        H5::DataSpace ms(2, cnt);
+        ds.read(m.data(), H5::PredType::NATIVE_FLOAT, ms, fs);
+    });
+    return m;
+}
+
+/// Writes one bedGraph per chosen feature from a committed embedding file, block by block; each
+/// file appears (renamed into place) only when complete.
+void write_bedgraphs(const fs::path& embedding_file, const io::signal_store& store, const std::vector<index_t>& regions,
+                     const std::vector<index_t>& features, index_t E, const fs::path& dir)
+{
+    fs::create_directories(dir);
+    const io::input_file f(embedding_file);
+    for (index_t j : features) {
+        const fs::path target = dir / ("feature_" + std::to_string(j) + ".bedGraph");
+        const fs::path tmp = fs::path(target.string() + ".tmp-" + std::to_string(::getpid()));
+        {
+            std::ofstream os(tmp);
+            if (!os) throw io_error(tmp.string() + ": cannot create bedGraph file");
+            os.precision(std::numeric_limits<float>::max_digits10);  // values re-read exactly
+            os << "track type=bedGraph name=\"epilstm feature " << j << "\" description=\"Epi-LSTM latent feature " << j
+               << "\"\n";
+            constexpr index_t block = 65536;
+            for (index_t r : regions) {
+                const auto& ri = store.regions()[static_cast<std::size_t>(r)];
+                for (index_t first = 0; first < ri.positions; first += block) {
+                    const index_t n = std::min(block, ri.positions - first);
+                    const rowmajor rows = read_rows(f, ri.name, first, n, E);
+                    for (index_t i = 0; i < n; ++i) {
+                        const std::int64_t s = ri.start + (first + i) * ri.bin_size;
+                        os << ri.chrom << '\t' << s << '\t' << s + ri.bin_size << '\t' << rows(i, j) << '\n';
+                    }
+                }
+            }
+            os.flush();
+            if (!os) {
+                std::error_code ec;
+                fs::remove(tmp, ec);
+                throw io_error(tmp.string() + ": write failed (disk full?)");
+            }
+        }
+        fs::rename(tmp, target);
+        std::cout << "wrote " << target.string() << "\n";
+    }
+}
+
+#ifdef EPILSTM_HAVE_BIGWIG
+/// Writes one bigWig per chosen feature (regions sorted by chromosome and start, as the format
+/// needs); each file is renamed into place when complete.
+void write_bigwigs(const fs::path& embedding_file, const io::signal_store& store, std::vector<index_t> regions,
+                   const std::vector<index_t>& features, index_t E, const fs::path& dir)
+{
+    fs::create_directories(dir);
+    const auto& chroms = store.chroms();
+    auto chrom_index = [&](const std::string& c) {
+        for (std::size_t i = 0; i < chroms.size(); ++i)
+            if (chroms[i].name == c) return i;
+        throw input_error(store.path().string() + ": region chromosome " + c + " is not in the store's genome");
+    };
+    std::sort(regions.begin(), regions.end(), [&](index_t a, index_t b) {
+        const auto& ra = store.regions()[static_cast<std::size_t>(a)];
+        const auto& rb = store.regions()[static_cast<std::size_t>(b)];
+        return std::pair(chrom_index(ra.chrom), ra.start) < std::pair(chrom_index(rb.chrom), rb.start);
+    });
+    const io::input_file f(embedding_file);
+    for (index_t j : features) {
+        const fs::path target = dir / ("feature_" + std::to_string(j) + ".bigWig");
+        io::bigwig_writer w(target, chroms);
+        constexpr index_t block = 65536;
+        std::vector<float> col;
+        for (index_t r : regions) {
+            const auto& ri = store.regions()[static_cast<std::size_t>(r)];
+            for (index_t first = 0; first < ri.positions; first += block) {
+                const index_t n = std::min(block, ri.positions - first);
+                const rowmajor rows = read_rows(f, ri.name, first, n, E);
+                col.assign(static_cast<std::size_t>(n), 0.f);
+                for (index_t i = 0; i < n; ++i) col[static_cast<std::size_t>(i)] = rows(i, j);
+                w.add_bins(ri.chrom, ri.start + first * ri.bin_size, ri.bin_size, col.data(), n);
+            }
+        }
+        w.commit();
+        std::cout << "wrote " << target.string() << "\n";
+    }
+}
+#else
+void write_bigwigs(const fs::path&, const io::signal_store&, std::vector<index_t>, const std::vector<index_t>&, index_t,
+                   const fs::path&)
+{
+    throw input_error("command line: --bigwig needs libBigWig, which this epilstm was built without "
+                      "(install libbigwig-dev and rebuild)");
+}
+#endif
+
+int run_embed(const embed_cli& o)
+{
+    if (o.matrix.empty() == o.store.empty())
+        throw input_error("command line: give exactly one of --store S.h5 or --matrix X.h5");
+    if (!o.matrix.empty() && (!o.bedgraph_dir.empty() || !o.bigwig_dir.empty()))
+        throw input_error("command line: --bedgraph and --bigwig need genome coordinates, i.e. --store");
+#ifndef EPILSTM_HAVE_BIGWIG
+    if (!o.bigwig_dir.empty()) write_bigwigs({}, io::signal_store(o.store), {}, {}, 0, {});  // says why not
+#endif
+    with_checkpoint(o.model, [&](auto& model, const io::checkpoint& ck) {
+        const index_t E = model.embedding_size();
+        for (index_t j : o.features)
+            if (j < 0 || j >= E)
+                throw input_error("command line: --features " + std::to_string(j) + " is outside 0.." +
+                                  std::to_string(E - 1) + " (the model's representation has " + std::to_string(E) +
+                                  " features)");
+        if (!o.matrix.empty()) {
+            const auto s = load_signal(o.matrix, model.input_size());
+            rowmajor emb(s.x.rows(), E);
+            progress_bar bar("embed", "frames");
+            run_model(model, s.view(), o.streams, emb.data(), nullptr,
+                      [&](index_t k, index_t n, double) { bar.update(k + 1, n, double(k + 1)); });
+            io::write_matrices(o.out, {{"/embedding", emb}});
+            std::cout << "wrote " << o.out.string() << " (/embedding [" << emb.rows() << ", " << E << "])\n";
+            return;
+        }
+        const io::signal_store store(o.store);
+        if (store.tracks() != model.input_size())
+            throw shape_error(o.store.string() + ": the store has " + std::to_string(store.tracks()) +
+                              " tracks but the model " + o.model.string() + " expects " +
+                              std::to_string(model.input_size()));
+        if (!ck.tracks.empty() && ck.tracks != store.track_ids())
+            throw input_error(o.model.string() + ": the model was trained on other tracks than " + o.store.string() +
+                              " holds (compare /tracks of both files)");
+        std::vector<index_t> ids;
+        const auto src = io::store_source(store, o.regions, o.streams, &ids);
+        io::embedding_writer w(o.out, E, store.bin_size(), fs::absolute(o.model).string(),
+                               fs::absolute(o.store).string());
+        double total = 0, done = 0;
+        for (auto n : src.positions) total += static_cast<double>(n);
+        progress_bar bar("embed", "positions");
+        for (index_t r = 0; r < src.regions(); ++r) {
+            const auto& ri = store.regions()[static_cast<std::size_t>(ids[static_cast<std::size_t>(r)])];
+            w.begin_region(ri.name, ri.chrom, ri.start, ri.end, ri.bin_size, ri.positions);
+            run_region(model, src, r, o.streams, false,
+                       [&](index_t first, const auto& emb, const auto*) {
+                           w.write_rows(first, emb.cols(), emb.data());
+                           done += static_cast<double>(emb.cols());
+                           bar.update(static_cast<index_t>(done), static_cast<index_t>(total), done);
+                       });
+        }
+        w.commit();
+        std::cout << "wrote " << o.out.string() << " (" << src.regions() << " regions, " << total << " positions, "
+                  << E << " features)\n";
+        std::vector<index_t> features = o.features;
+        if (features.empty())
+            for (index_t j = 0; j < E; ++j) features.push_back(j);
+        if (!o.bedgraph_dir.empty()) write_bedgraphs(o.out, store, ids, features, E, o.bedgraph_dir);
+        if (!o.bigwig_dir.empty()) write_bigwigs(o.out, store, ids, features, E, o.bigwig_dir);
+    });
+    return 0;
+}
+
+}  // namespace
+
+command add_embed_command(CLI::App& app)
+{
+    auto o = std::make_shared<embed_cli>();
+    auto* c = app.add_subcommand(
+        "embed", "write the representation (encoder hidden h^e_t) of every position of a store's regions, or of a "
+                 "matrix, to HDF5; optionally one bedGraph/bigWig per latent feature");
+    c->add_option("--model,-m", o->model, "model checkpoint")->required();
+    auto* s = c->add_option("--store,-s", o->store, "signal store written by `epilstm prepare`");
+    auto* m = c->add_option("--matrix,-x", o->matrix, "HDF5 file with /signal [N, D] (one stream per --streams)");
+    s->excludes(m);
+    c->add_option("--regions", o->regions, "store regions to embed (default: all), comma-separated")->delimiter(',');
+    c->add_option("--out,-o", o->out, "output HDF5 file (docs/store-format.md, 'Embedding file')")->required();
+    c->add_option("--streams", o->streams,
+                  "streams per region (1: exactly what `reconstruct` computes; more: faster, with a fresh "
+                  "hidden state at each stream start)")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    c->add_option("--bedgraph", o->bedgraph_dir, "also write DIR/feature_<j>.bedGraph for each chosen feature");
+    c->add_option("--bigwig", o->bigwig_dir, "also write DIR/feature_<j>.bigWig for each chosen feature");
+    c->add_option("--features", o->features, "latent features to write as bedGraph/bigWig (default: all)")
+        ->delimiter(',');
+    return {c, [o] { return run_embed(*o); }};
+}
+
+}  // namespace epilstm::cli

@@ -1,0 +1,103 @@
+// The representation written by `epilstm embed` (HDF5), written out of core and atomically.
+//
+// Layout:
+//   root attributes  format = "epilstm-embedding", version = 1, embedding_size (int64),
+//                    bin_size (int64), model (string: the checkpoint), source (string: the store)
+//   /regions/names   [R] variable-length strings, in the order written
+//   /regions/<name>/embedding  float32 [n, E] (row = position, chunked, shuffle + deflate) with
+//                    attributes chrom (string), start, end, bin_size (int64): bin i covers
+//                    [start + i·bin_size, start + (i+1)·bin_size) of chrom
+#pragma once
+
+#include <epilstm/config.hpp>
+#include <epilstm/error.hpp>
+#include <epilstm/io/hdf5.hpp>
+
+#include <Eigen/Core>
+
+#include <algorithm>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace epilstm::io {
+
+inline constexpr const char* embedding_format = "epilstm-embedding";
+
+/// Writes regions of representation rows in any order within a region; nothing is visible at the
+/// target path until commit().
+class embedding_writer {
+public:
+    embedding_writer(std::filesystem::path path, index_t embedding_size, index_t bin_size, const std::string& model,
+                     const std::string& source)
+        : out_(std::move(path)), E_(embedding_size)
+    {
+        out_.write_string_attribute("/", "format", embedding_format);
+        out_.write_int_attribute("/", "version", 1);
+        out_.write_int_attribute("/", "embedding_size", embedding_size);
+        out_.write_int_attribute("/", "bin_size", bin_size);
+        out_.write_string_attribute("/", "model", model);
+        out_.write_string_attribute("/", "source", source);
+        out_.create_group("/regions");
+    }
+
+    /// Starts region `name` of n positions; rows are then written with write_rows.
+    void begin_region(const std::string& name, const std::string& chrom, std::int64_t start, std::int64_t end,
+                      index_t bin_size, index_t n)
+    {
+        const std::string group = "/regions/" + name;
+        out_.create_group(group);
+        detail::translate_h5_errors(out_.temp_path(), "creating " + group + "/embedding", [&] {
+            const hsize_t dims[2] = {static_cast<hsize_t>(n), static_cast<hsize_t>(E_)};
+            H5::DataSpace space(2, dims);
+            H5::DSetCreatPropList plist;
+            const hsize_t chunk[2] = {static_cast<hsize_t>(std::clamp<index_t>(n, 1, 4096)), static_cast<hsize_t>(E_)};
+            plist.setChunk(2, chunk);
+            plist.setShuffle();
+            plist.setDeflate(4);
+            current_ = out_.h5().createDataSet(group + "/embedding", H5::PredType::NATIVE_FLOAT, space, plist);
+        });
+        out_.write_string_attribute(group, "chrom", chrom);
+        out_.write_int_attribute(group, "start", start);
+        out_.write_int_attribute(group, "end", end);
+        out_.write_int_attribute(group, "bin_size", bin_size);
+        names_.push_back(name);
+        rows_ = n;
+    }
+
+    /// Rows [first, first + count) of the current region: `rows` is [E, count] column-major (one
+    /// column per position), i.e. [count, E] row-major.
+    void write_rows(index_t first, index_t count, const float* rows)
+    {
+        if (first < 0 || count < 0 || first + count > rows_)
+            throw error("epilstm: embedding rows [" + std::to_string(first) + ", " + std::to_string(first + count) +
+                        ") are outside the region's " + std::to_string(rows_) + " positions");
+        if (count == 0) return;
+        detail::translate_h5_errors(out_.temp_path(), "writing the embedding of " + names_.back(), [&] {
+            H5::DataSpace fs = current_.getSpace();
+            const hsize_t off[2] = {static_cast<hsize_t>(first), 0};
+            const hsize_t cnt[2] = {static_cast<hsize_t>(count), static_cast<hsize_t>(E_)};
+            fs.selectHyperslab(H5S_SELECT_SET, cnt, off);
+            H5::DataSpace ms(2, cnt);
+            current_.write(rows, H5::PredType::NATIVE_FLOAT, ms, fs);
+        });
+    }
+
+    /// Writes the region list and renames the file into place.
+    void commit()
+    {
+        current_ = H5::DataSet();
+        out_.write_strings("/regions/names", names_);
+        out_.commit();
+    }
+
+private:
+    atomic_output_file out_;
+    index_t E_;
+    H5::DataSet current_;
+    std::vector<std::string> names_;
+    index_t rows_ = 0;
+};
+
+}  // namespace epilstm::io
