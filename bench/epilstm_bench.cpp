@@ -69,6 +69,15 @@ flops count(double D, double H)
     return {fwd, fwd + (2 * fwd - 2 * g * D), 2 * g * D + 2 * g * H};
 }
 
+double cpu_seconds()
+{
+    rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);
+    return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+           1e-6 * static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+}
+double g_cpu_per_run = 0;  // process CPU seconds per timed run (all threads): robust to other load
+
 // Times `f` repeatedly for about `budget` seconds (at least 3 runs after one warm-up); returns the
 // median and the best time of one run.
 template <class Fn> std::pair<double, double> time_runs(Fn&& f, double budget)
@@ -76,11 +85,13 @@ template <class Fn> std::pair<double, double> time_runs(Fn&& f, double budget)
     f();  // warm-up (allocations, caches)
     std::vector<double> ts;
     const auto start = clk::now();
+    const double cpu0 = cpu_seconds();
     while (ts.size() < 3 || (seconds_since(start) < budget && ts.size() < 1000)) {
         const auto t0 = clk::now();
         f();
         ts.push_back(seconds_since(t0));
     }
+    g_cpu_per_run = (cpu_seconds() - cpu0) / static_cast<double>(ts.size());
     std::sort(ts.begin(), ts.end());
     return {ts[ts.size() / 2], ts.front()};
 }
@@ -198,8 +209,8 @@ int main(int argc, char** argv)
     }
     const double pos = static_cast<double>(n);
     std::printf("mode=%s D=%ld H=%ld F=%ld B=%ld threads=%d gemm=%s pos_s=%.0f best_pos_s=%.0f gflops=%.1f "
-                "frames=%ld peak_rss_mib=%.1f\n",
+                "frames=%ld peak_rss_mib=%.1f cpu_s_per_step=%.4f\n",
                 mode.c_str(), D, H, F, B, threads(), gemm_backend, pos / r.first, pos / r.second,
-                flop_per_pos * pos / r.first / 1e9, frames, peak_rss_mib());
+                flop_per_pos * pos / r.first / 1e9, frames, peak_rss_mib(), g_cpu_per_run);
     return 0;
 }

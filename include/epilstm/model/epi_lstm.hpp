@@ -91,7 +91,7 @@ public:
         matrix dec_h0;          ///< [E, B]
         matrix carry;           ///< [H, B] h^e at each stream's last valid position
         // backward scratch
-        matrix d_out, d_dec_h, d_embedding, d_enc_cell, d_dec_h0, d_split_h, d_split_c, d_x_rev;
+        matrix d_out, d_dec_h, d_embedding, d_enc_cell, d_dec_h0, d_split_h, d_split_c, d_x_rev, acc_out;
         std::vector<T> partial;  ///< per-thread partial sums of the loss
         T weight_sum = 0;
     };
@@ -277,27 +277,30 @@ public:
         ws.d_dec_h.resize(E, n);
         const T scale = ws.weight_sum > 0 ? T(2) / (ws.weight_sum * static_cast<T>(D)) : T(0);
         const auto V = Eigen::Map<const matrix>(p + out_W_, D, E);
-        cpu::parallel_region(cpu::threads_for(B), [&](int tid, int nth) {
+        const int nt = cpu::threads_for(B);
+        ws.acc_out.setZero(D, nt);  // per-thread Σ dL/dx̂ (the output bias gradient)
+        cpu::parallel_region(nt, [&](int tid, int nth) {
             const auto cr = cpu::split_range(n, nth, tid, 16);
+            auto acc = ws.acc_out.col(tid);
             for (index_t j = cr.first; j < cr.second; ++j) {
                 const T w = position_weight(fb, j) * scale;
-                if (w == T(0))
+                if (w == T(0)) {
                     ws.d_out.col(j).setZero();
-                else
+                } else {
                     ws.d_out.col(j) = w * (ws.reconstruction.col(j) - X.col(j));
-            }
-            cpu::barrier();
-            const auto rr = cpu::split_range(D, nth, tid, 16);
-            if (rr.second > rr.first) {
-                const auto dr = ws.d_out.middleRows(rr.first, rr.second - rr.first);
-                Eigen::Map<matrix>(g + out_W_, D, E).middleRows(rr.first, rr.second - rr.first).noalias() +=
-                    dr * ws.dec.h.transpose();
-                Eigen::Map<vector>(g + out_b_, D).segment(rr.first, rr.second - rr.first) += dr.rowwise().sum();
+                    acc += ws.d_out.col(j);
+                }
             }
             if (cr.second > cr.first)
                 ws.d_dec_h.middleCols(cr.first, cr.second - cr.first).noalias() =
                     V.transpose() * ws.d_out.middleCols(cr.first, cr.second - cr.first);
+            cpu::barrier();
+            const auto rr = cpu::split_range(D, nth, tid, 16);
+            if (rr.second > rr.first)
+                Eigen::Map<matrix>(g + out_W_, D, E).middleRows(rr.first, rr.second - rr.first).noalias() +=
+                    ws.d_out.middleRows(rr.first, rr.second - rr.first) * ws.dec.h.transpose();
         });
+        Eigen::Map<vector>(g + out_b_, D) += ws.acc_out.rowwise().sum();
 
         // Decoder: its input is the embedding, its initial hidden the last encoder hidden, its cell
         // (paper wiring) the encoder's cell.

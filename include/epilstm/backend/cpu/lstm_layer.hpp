@@ -72,7 +72,7 @@ struct lstm_cache {
     matrix<T> da;           // [4H, FB] gradient of a (becomes da_x in place)
     matrix<T> da_h;         // [4H, FB]
     matrix<T> step;         // [4H, B]
-    matrix<T> dc_total;     // [H, FB] (layer_norm) dL/dc at each position, for LN_c's γ, β gradients
+    matrix<T> acc;          // [4H, 7·threads] per-thread sums for the bias and layer-norm γ, β gradients
     matrix<T> dh_carry, dc_carry, dh, dc, dct;  // [H, B] backward carries and per-step scratch
 
     void resize(index_t hidden, index_t positions_, index_t batch_, bool norm)
@@ -96,7 +96,6 @@ struct lstm_cache {
         dc.resize(hidden, batch_);
         dct.resize(hidden, batch_);
         if (norm) {
-            dc_total.resize(hidden, n);
             xhat_x.resize(4 * hidden, n);
             inv_x.resize(n);
             xhat_h.resize(4 * hidden, n);
@@ -128,21 +127,16 @@ void layer_norm_columns(Z&& z, XH&& xhat, Inv&& inv, const Eigen::Ref<const vect
     }
 }
 
-/// Backward of layer_norm_columns: dz = (1/σ)(γ⊙dy − mean(γ⊙dy) − x̂ ⊙ mean(γ⊙dy ⊙ x̂)),
-/// accumulating dγ += Σ dy ⊙ x̂ and dβ += Σ dy. dz may alias dy.
-template <class T, class DY, class XH, class Inv, class DZ>
-void layer_norm_columns_backward(const DY& dy, const XH& xhat, const Inv& inv, const Eigen::Ref<const vector<T>>& gamma,
-                                 Eigen::Ref<vector<T>> dgamma, Eigen::Ref<vector<T>> dbeta, DZ&& dz)
+/// dst += Σ_j a.col(j): row sums by whole columns (vectorized over rows; Eigen's rowwise().sum()
+/// on a column-major block reduces each strided row on its own).
+template <class Dst, class A> void add_row_sums(Dst&& dst, const A& a)
 {
-    const auto n = static_cast<T>(dy.rows());
-    dgamma.noalias() += (dy.array() * xhat.array()).matrix().rowwise().sum();
-    dbeta.noalias() += dy.rowwise().sum();
-    for (index_t j = 0; j < dy.cols(); ++j) {
-        const auto g = (dy.col(j).array() * gamma.array()).eval();
-        const T mg = g.sum() / n;
-        const T mgx = (g * xhat.col(j).array()).sum() / n;
-        dz.col(j) = ((g - mg - xhat.col(j).array() * mgx) * inv(j)).matrix();
-    }
+    for (index_t j = 0; j < a.cols(); ++j) dst += a.col(j);
+}
+/// dst += Σ_j a.col(j) ⊙ b.col(j).
+template <class Dst, class A, class B> void add_row_sums_product(Dst&& dst, const A& a, const B& b)
+{
+    for (index_t j = 0; j < a.cols(); ++j) dst.array() += a.col(j).array() * b.col(j).array();
 }
 
 /// dz = (1/σ)(γ⊙dy − mean(γ⊙dy) − x̂ ⊙ mean(γ⊙dy ⊙ x̂)) column by column, without the γ, β
@@ -326,7 +320,13 @@ public:
         const bool masked = has_padding(in.lengths, F);
         Eigen::Map<const matrix<T>> X(in.x, I, n);
 
-        parallel_region(threads_for(B), [&](int tid, int nth) {
+        // Per-thread accumulators (columns of cache.acc): LN β (LN_x and LN_h both see dy = da),
+        // LN_x γ, LN_h γ, b_x, b_h, LN_c β, LN_c γ; summed into grad after the parallel region.
+        const int nt = threads_for(B);
+        cache.acc.setZero(4 * H, 7 * nt);
+        parallel_region(nt, [&](int tid, int nth) {
+            auto acc = cache.acc.middleCols(7 * tid, 7);
+            enum { a_b = 0, a_gx, a_gh, a_bx, a_bh, a_cb, a_cg };
             // The sequential part (BPTT), for this thread's streams [b0, b0 + nb).
             const auto br = split_range(B, nth, tid);
             const index_t b0 = br.first, nb = br.second - br.first;
@@ -364,7 +364,8 @@ public:
                     da.bottomRows(H) = (dh.array() * phi.array() * gate::derivative_array(go)).matrix();
                     dc.array() += dh.array() * go * act::derivative_array(phi.array());
                     if constexpr (norm) {
-                        cache.dc_total.middleCols(col, nb) = dc;
+                        detail::add_row_sums(acc.col(a_cb).head(H), dc);
+                        detail::add_row_sums_product(acc.col(a_cg).head(H), dc, cache.chat.middleCols(col, nb));
                         detail::layer_norm_columns_backward_input<T>(dc, cache.chat.middleCols(col, nb),
                                                                      cache.inv_c.segment(col, nb),
                                                                      cvec(params, o_.ln_c_gamma, H), dct);
@@ -389,49 +390,35 @@ public:
                                                                      cvec(params, o_.ln_h_gamma, 4 * H), dah);
                     else
                         dah = da;
+                    detail::add_row_sums(acc.col(a_bh), dah);
                     dh_carry.noalias() = U.transpose() * dah;
                 }
                 if (g.dh0) Eigen::Map<matrix<T>>(g.dh0, H, B).middleCols(b0, nb) = dh_carry;
             }
             barrier();
 
-            // The parallel part. Rows of the gate gradients: layer-norm γ, β (LN_x and LN_h both see
-            // dy = da), b_h and U; these read da before LN_x's backward overwrites it.
+            // The parallel part. dU += da_h H_prevᵀ by rows; da_x = LN_x'(da) by columns, in place,
+            // with the LN β, γ and b_x sums taken while each column is in cache.
             const auto rr = split_range(4 * H, nth, tid, 16);
             const index_t r0 = rr.first, nr = rr.second - rr.first;
-            if (nr > 0) {
-                const auto da_r = cache.da.middleRows(r0, nr);
-                const auto dah_r = cache.da_h.middleRows(r0, nr);
-                if constexpr (norm) {
-                    const vector<T> sum_da = da_r.rowwise().sum();
-                    vec(grad, o_.ln_x_beta, 4 * H).segment(r0, nr) += sum_da;
-                    vec(grad, o_.ln_h_beta, 4 * H).segment(r0, nr) += sum_da;
-                    vec(grad, o_.ln_x_gamma, 4 * H).segment(r0, nr) +=
-                        (da_r.array() * cache.xhat_x.middleRows(r0, nr).array()).matrix().rowwise().sum();
-                    vec(grad, o_.ln_h_gamma, 4 * H).segment(r0, nr) +=
-                        (da_r.array() * cache.xhat_h.middleRows(r0, nr).array()).matrix().rowwise().sum();
-                }
-                vec(grad, o_.b_h, 4 * H).segment(r0, nr) += dah_r.rowwise().sum();
-                mat(grad, o_.W_h, 4 * H, H).middleRows(r0, nr).noalias() += dah_r * cache.h_prev.transpose();
-            }
+            if (nr > 0)
+                mat(grad, o_.W_h, 4 * H, H).middleRows(r0, nr).noalias() +=
+                    cache.da_h.middleRows(r0, nr) * cache.h_prev.transpose();
             if constexpr (norm) {
-                const auto hr = split_range(H, nth, tid, 16);
-                if (hr.second > hr.first) {
-                    const index_t h0 = hr.first, nh = hr.second - hr.first;
-                    const auto dcr = cache.dc_total.middleRows(h0, nh);
-                    vec(grad, o_.ln_c_beta, H).segment(h0, nh) += dcr.rowwise().sum();
-                    vec(grad, o_.ln_c_gamma, H).segment(h0, nh) +=
-                        (dcr.array() * cache.chat.middleRows(h0, nh).array()).matrix().rowwise().sum();
-                }
-                barrier();
-                // da_x = LN_x'(da), by columns, in place.
                 const auto cr = split_range(n, nth, tid, 16);
-                if (cr.second > cr.first) {
-                    const index_t c0 = cr.first, nc = cr.second - cr.first;
-                    auto dax = cache.da.middleCols(c0, nc);
-                    detail::layer_norm_columns_backward_input<T>(dax, cache.xhat_x.middleCols(c0, nc),
-                                                                 cache.inv_x.segment(c0, nc),
-                                                                 cvec(params, o_.ln_x_gamma, 4 * H), dax);
+                const auto gamma = cvec(params, o_.ln_x_gamma, 4 * H);
+                const T inv_n = T(1) / static_cast<T>(4 * H);
+                for (index_t j = cr.first; j < cr.second; ++j) {
+                    auto dy = cache.da.col(j);
+                    const auto xh = cache.xhat_x.col(j);
+                    acc.col(a_b) += dy;
+                    acc.col(a_gx).array() += dy.array() * xh.array();
+                    acc.col(a_gh).array() += dy.array() * cache.xhat_h.col(j).array();
+                    const auto gdy = (dy.array() * gamma.array()).eval();
+                    const T mg = gdy.sum() * inv_n;
+                    const T mgx = (gdy * xh.array()).sum() * inv_n;
+                    dy = ((gdy - mg - xh.array() * mgx) * cache.inv_x(j)).matrix();
+                    acc.col(a_bx) += dy;
                 }
                 barrier();
             }
@@ -439,7 +426,6 @@ public:
             if (nr > 0) {
                 const auto da_r = cache.da.middleRows(r0, nr);
                 mat(grad, o_.W_x, 4 * H, I).middleRows(r0, nr).noalias() += da_r * X.transpose();
-                vec(grad, o_.b_x, 4 * H).segment(r0, nr) += da_r.rowwise().sum();
             }
             if (g.dx) {
                 const auto cr = split_range(n, nth, tid, 16);
@@ -450,6 +436,21 @@ public:
                 }
             }
         });
+        for (int k = 0; k < nt; ++k) {
+            const auto acc = cache.acc.middleCols(7 * k, 7);
+            vec(grad, o_.b_h, 4 * H) += acc.col(4);
+            if constexpr (norm) {
+                vec(grad, o_.ln_x_beta, 4 * H) += acc.col(0);
+                vec(grad, o_.ln_h_beta, 4 * H) += acc.col(0);
+                vec(grad, o_.ln_x_gamma, 4 * H) += acc.col(1);
+                vec(grad, o_.ln_h_gamma, 4 * H) += acc.col(2);
+                vec(grad, o_.b_x, 4 * H) += acc.col(3);
+                vec(grad, o_.ln_c_beta, H) += acc.col(5).head(H);
+                vec(grad, o_.ln_c_gamma, H) += acc.col(6).head(H);
+            } else {
+                vec(grad, o_.b_x, 4 * H) += acc.col(4);  // da_x = da_h = da without normalization
+            }
+        }
     }
 
 private:
