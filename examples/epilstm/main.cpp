@@ -8,6 +8,19 @@
 #include "prepare.hpp"
 
 #include <cstdio>
+#include <cstdlib>
+
+namespace {
+/// Reports an error and ends the process at once: after a failed HDF5 write (a full disk) the
+/// library's own exit handlers could crash closing the abandoned file (io::atomic_output_file::abandon).
+[[noreturn]] int fail(int status, const char* kind, const char* what)
+{
+    std::fprintf(stderr, "epilstm: %s: %s\n", kind, what);
+    std::fflush(stdout);
+    std::fflush(stderr);
+    std::_Exit(status);
+}
+}  // namespace
 
 int main(int argc, char** argv)
 {
@@ -40,14 +53,11 @@ int main(int argc, char** argv)
         for (const auto& c : commands)
             if (*c.app) return c.run();
     } catch (const epilstm::error& e) {
-        std::fprintf(stderr, "epilstm: error: %s\n", e.what());
-        return 2;
+        return fail(2, "error", e.what());
     } catch (const std::filesystem::filesystem_error& e) {
-        std::fprintf(stderr, "epilstm: error: %s\n", e.what());
-        return 2;
+        return fail(2, "error", e.what());
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "epilstm: internal error: %s\n", e.what());
-        return 3;
+        return fail(3, "internal error", e.what());
     }
     return 0;
 }

@@ -42,13 +42,25 @@ public:
         out_.create_group("/regions");
     }
 
+    embedding_writer(const embedding_writer&) = delete;
+    embedding_writer& operator=(const embedding_writer&) = delete;
+
+    ~embedding_writer()
+    {
+        // After a failed write (full disk) HDF5 cannot close these objects safely: leave them.
+        if (broken_) {
+            new H5::DataSet(current_);  // an extra reference, never released, so no close happens
+            out_.abandon();
+        }
+    }
+
     /// Starts region `name` of n positions; rows are then written with write_rows.
     void begin_region(const std::string& name, const std::string& chrom, std::int64_t start, std::int64_t end,
                       index_t bin_size, index_t n)
     {
         const std::string group = "/regions/" + name;
         out_.create_group(group);
-        detail::translate_h5_errors(out_.temp_path(), "creating " + group + "/embedding", [&] {
+        guarded("creating " + group + "/embedding", [&] {
             const hsize_t dims[2] = {static_cast<hsize_t>(n), static_cast<hsize_t>(E_)};
             H5::DataSpace space(2, dims);
             H5::DSetCreatPropList plist;
@@ -74,7 +86,7 @@ public:
             throw error("epilstm: embedding rows [" + std::to_string(first) + ", " + std::to_string(first + count) +
                         ") are outside the region's " + std::to_string(rows_) + " positions");
         if (count == 0) return;
-        detail::translate_h5_errors(out_.temp_path(), "writing the embedding of " + names_.back(), [&] {
+        guarded("writing the embedding of " + names_.back(), [&] {
             H5::DataSpace fs = current_.getSpace();
             const hsize_t off[2] = {static_cast<hsize_t>(first), 0};
             const hsize_t cnt[2] = {static_cast<hsize_t>(count), static_cast<hsize_t>(E_)};
@@ -87,12 +99,29 @@ public:
     /// Writes the region list and renames the file into place.
     void commit()
     {
-        current_ = H5::DataSet();
-        out_.write_strings("/regions/names", names_);
-        out_.commit();
+        guarded("closing the last region", [&] { current_.close(); });
+        try {
+            out_.write_strings("/regions/names", names_);
+            out_.commit();
+        } catch (...) {
+            broken_ = true;
+            throw;
+        }
     }
 
 private:
+    template <class F>
+    void guarded(const std::string& doing, F&& f)
+    {
+        try {
+            detail::translate_h5_errors(out_.temp_path(), doing, f);
+        } catch (...) {
+            broken_ = true;
+            throw;
+        }
+    }
+
+    bool broken_ = false;
     atomic_output_file out_;
     index_t E_;
     H5::DataSet current_;

@@ -30,6 +30,7 @@
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -611,7 +612,7 @@ public:
             H5::FileAccPropList fapl;
             // Close every object still open when the file is closed, so commit() sees a complete file.
             fapl.setFcloseDegree(H5F_CLOSE_STRONG);
-            file_ = H5::H5File(temp_.c_str(), H5F_ACC_TRUNC, H5::FileCreatPropList::DEFAULT, fapl);
+            file_ = std::make_unique<H5::H5File>(temp_.c_str(), H5F_ACC_TRUNC, H5::FileCreatPropList::DEFAULT, fapl);
         });
         open_ = true;
     }
@@ -623,8 +624,11 @@ public:
     {
         if (committed_) return;
         try {
-            if (open_) file_.close();
+            if (open_) file_->close();
         } catch (...) {
+            // A close that failed (e.g. a flush on a full disk) leaves HDF5's id half-closed, and
+            // closing it again crashes HDF5 1.10. Leak the handle: the temporary file goes anyway.
+            (void)file_.release();
         }
         std::error_code ec;
         std::filesystem::remove(temp_, ec);
@@ -634,11 +638,24 @@ public:
     const std::filesystem::path& temp_path() const { return temp_; }
     bool committed() const { return committed_; }
 
+    /// Gives up after an HDF5 write error (e.g. a full disk): removes the temporary file without
+    /// closing the HDF5 handle. Closing a file whose flush failed crashes HDF5 1.10, so the handle
+    /// is deliberately leaked; use only on that error path (the program is about to report and exit).
+    void abandon() noexcept
+    {
+        if (committed_) return;
+        (void)file_.release();
+        open_ = false;
+        committed_ = true;  // nothing left for the destructor to do
+        std::error_code ec;
+        std::filesystem::remove(temp_, ec);
+    }
+
     /// The file being written, for what this class does not cover.
     H5::H5File& h5()
     {
         require_open();
-        return file_;
+        return *file_;
     }
 
     /// Closes and fsyncs the temporary file and renames it over the target.
@@ -646,8 +663,8 @@ public:
     {
         require_open();
         detail::translate_h5_errors(target_, "closing " + temp_.string(), [&] {
-            file_.flush(H5F_SCOPE_GLOBAL);
-            file_.close();
+            file_->flush(H5F_SCOPE_GLOBAL);
+            file_->close();
         });
         open_ = false;
         if (!detail::fsync_path(temp_, false)) throw io_error(target_.string() + ": fsync of " + temp_.string() + " failed");
@@ -664,8 +681,8 @@ public:
         const std::string full = detail::absolute_name(name);
         require_open();
         detail::translate_h5_errors(target_, "creating group " + full, [&] {
-            if (detail::kind_of(file_, full) == detail::object_kind::group) return;
-            file_.createGroup(full, intermediate_groups());
+            if (detail::kind_of(*file_, full) == detail::object_kind::group) return;
+            file_->createGroup(full, intermediate_groups());
         });
     }
 
@@ -704,7 +721,7 @@ public:
             const H5::StrType type = vlen_string_type();
             const hsize_t dims[1] = {values.size()};
             H5::DataSpace space(1, dims);
-            H5::DataSet ds = file_.createDataSet(full, type, space, H5::DSetCreatPropList::DEFAULT,
+            H5::DataSet ds = file_->createDataSet(full, type, space, H5::DSetCreatPropList::DEFAULT,
                                                  H5::DSetAccPropList::DEFAULT, intermediate_groups());
             std::vector<const char*> ptrs;
             ptrs.reserve(values.size());
@@ -809,7 +826,7 @@ private:
                     dcpl.setDeflate(std::clamp(opt.deflate_level, 1, 9));
                 }
             }
-            H5::DataSet ds = file_.createDataSet(full, file_type, space, dcpl, H5::DSetAccPropList::DEFAULT,
+            H5::DataSet ds = file_->createDataSet(full, file_type, space, dcpl, H5::DSetAccPropList::DEFAULT,
                                                  intermediate_groups());
             if (total > 0) ds.write(data, mem_type);
         });
@@ -821,7 +838,7 @@ private:
         const std::string full = detail::absolute_name(object);
         require_open();
         detail::translate_h5_errors(target_, "writing attribute '" + attr + "' of " + full, [&] {
-            detail::with_object(file_, target_, full, [&](H5::H5Object& o) {
+            detail::with_object(*file_, target_, full, [&](H5::H5Object& o) {
                 if (o.attrExists(attr)) o.removeAttr(attr);
                 f(o);
             });
@@ -830,7 +847,7 @@ private:
 
     std::filesystem::path target_;
     std::filesystem::path temp_;
-    H5::H5File file_;
+    std::unique_ptr<H5::H5File> file_;
     bool open_ = false;
     bool committed_ = false;
 };
