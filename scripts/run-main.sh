@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The main job on the shipped Roadmap pilot data (../shared/data/roadmap_pilot_hg19: 25 bigWig
-# tracks = 5 epigenomes × 5 histone marks, hg19, 25 bp):
+# tracks = 5 epigenomes × 5 histone marks, hg19, 25 bp, 37 ENCODE pilot regions):
 #   1. install dependencies and build the `epilstm` program;
-#   2. prepare HDF5 signal matrices (asinh of the bigWig values): training = every dev region
-#      except those on chr7, held out = the chr7 regions (a cross-chromosome split);
-#   3. train Epi-LSTM (softsign, layer norm, H = 16) on the training matrix;
-#   4. reconstruct the held-out regions (positions never seen in training) and report the MSE
-#      against the per-track-mean baseline.
+#   2. prepare: bigWigs → an HDF5 signal store (25 bp bins, asinh), one dataset per region;
+#   3. train Epi-LSTM (softsign, layer norm, H = 16) out of core on every region except those on
+#      chr7, which are held out (a cross-chromosome split, as in the paper's evaluation);
+#   4. embed every region, the held-out ones included, to HDF5 and one bigWig per latent feature;
+#   5. reconstruct the held-out chr7 regions through `epilstm reconstruct` (MODEL-SPEC's reference
+#      entry point) and report their MSE against the per-track-mean baseline.
 # Outputs go to $EPILSTM_OUT (default: results/main in the repository). Options through the
 # environment: EPILSTM_EPOCHS (20), EPILSTM_HIDDEN (16), EPILSTM_BATCH (32), EPILSTM_SEED (1).
 set -euo pipefail
@@ -14,6 +15,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 shared=${EPILSTM_SHARED_DIR:-$root/../shared}
 data=$shared/data/roadmap_pilot_hg19
+genome=$shared/data/annotations_hg19/hg19.chrom.sizes
 out=${EPILSTM_OUT:-$root/results/main}
 epochs=${EPILSTM_EPOCHS:-20}
 hidden=${EPILSTM_HIDDEN:-16}
@@ -32,25 +34,32 @@ cmake --build build/main --target epilstm_cli -j 2
 bin=$root/build/main/bin/epilstm
 mkdir -p "$out"
 
-echo "==> preparing signal matrices from $data/signal"
-train_regions=$(awk -F'\t' 'NR > 1 && $9 == "dev" && $2 != "chr7" {print $1}' "$data/regions.tsv" | paste -sd, -)
-heldout_regions=$(awk -F'\t' 'NR > 1 && $9 == "dev" && $2 == "chr7" {print $1}' "$data/regions.tsv" | paste -sd, -)
-"$py" scripts/prepare_matrix.py --signal-dir "$data/signal" --regions "$train_regions" --out "$out/train.h5"
+echo "==> preparing the signal store from $data/signal"
+# The pilot regions as a BED (bigWig coverage of each region, 25 bp aligned).
+awk -F'\t' 'NR > 1 && $9 == "dev" {print $2 "\t" $7 "\t" $8 "\t" $1}' "$data/regions.tsv" >"$out/regions.bed"
+"$bin" prepare --bigwig-dir "$data/signal" --genome "$genome" --regions "$out/regions.bed" --out "$out/store.h5"
+
+train_regions=$(awk -F'\t' '$1 != "chr7" {print $4}' "$out/regions.bed" | paste -sd, -)
+heldout_regions=$(awk -F'\t' '$1 == "chr7" {print $4}' "$out/regions.bed" | paste -sd, -)
+echo "==> training on $(echo "$train_regions" | tr ',' '\n' | wc -l) regions (chr7 held out): H=$hidden, $epochs epochs, $batch streams per region, seed $seed"
+"$bin" train --store "$out/store.h5" --regions "$train_regions" --model "$out/model.h5" --epochs "$epochs" \
+    --hidden-size "$hidden" --batch "$batch" --lr 3e-3 --shuffle --seed "$seed" | tee "$out/train.log"
+
+echo "==> embedding every region (held-out chr7 included)"
+"$bin" embed --model "$out/model.h5" --store "$out/store.h5" --out "$out/embedding.h5" --streams 8 \
+    --bigwig "$out/bigwig" | tee "$out/embed.log"
+
+echo "==> reconstructing the held-out chr7 regions (epilstm reconstruct)"
 "$py" scripts/prepare_matrix.py --signal-dir "$data/signal" --regions "$heldout_regions" --out "$out/heldout_chr7.h5"
-
-echo "==> training (H=$hidden, $epochs epochs, $batch streams, seed $seed)"
-"$bin" train --matrix "$out/train.h5" --model "$out/model.h5" --epochs "$epochs" --hidden-size "$hidden" \
-    --batch "$batch" --lr 3e-3 --seed "$seed" | tee "$out/train.log"
-
-echo "==> reconstructing the held-out chr7 regions"
 "$bin" reconstruct --model "$out/model.h5" --matrix "$out/heldout_chr7.h5" --out "$out/heldout_chr7.reconstruction.h5" \
     | tee "$out/reconstruct.log"
 
 echo
 echo "==> done in $((SECONDS - t0)) s. Results:"
-echo "    training matrix        $out/train.h5"
-echo "    held-out matrix        $out/heldout_chr7.h5"
-echo "    model checkpoint       $out/model.h5"
-echo "    representation + reconstruction of held-out chr7: $out/heldout_chr7.reconstruction.h5 (/embedding, /reconstruction)"
-echo "    logs                   $out/train.log, $out/reconstruct.log"
-grep "reconstruction MSE" "$out/reconstruct.log" | sed 's/^/    held-out: /'
+echo "    signal store (all dev regions)   $out/store.h5"
+echo "    model checkpoint                 $out/model.h5"
+echo "    representation, every region     $out/embedding.h5 (/regions/<name>/embedding [n, $hidden])"
+echo "    one bigWig per latent feature    $out/bigwig/feature_<j>.bigWig"
+echo "    held-out chr7 reconstruction     $out/heldout_chr7.reconstruction.h5 (/embedding, /reconstruction)"
+echo "    logs                             $out/train.log, $out/embed.log, $out/reconstruct.log"
+grep "reconstruction MSE" "$out/reconstruct.log" | sed 's/^/    held-out chr7: /'
