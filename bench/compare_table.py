@@ -51,3 +51,16 @@ for key in sorted(rows, key=lambda k: (k[0], k[1], k[2], k[3])):
           f"| {tr[0] / ln_t[0]:.2f} | {tr[0] / lstm_t[0]:.2f} | {gt:.0f} | {ceil_t[0]:.0f} | {100 * gt / ceil_t[0]:.0f}% "
           f"| {fmt_k(em[0])} | {fmt_k(ln_e[0])} | {fmt_k(lstm_e[0])} | {em[0] / ln_e[0]:.2f} | {ge:.0f} | {ceil_e[0]:.0f} "
           f"| {100 * ge / ceil_e[0]:.0f}% | {tr[2].get('peak_rss_mib', '?')}/{em[2].get('peak_rss_mib', '?')} |")
+
+# Whole-genome embedding projection (hg38 ≈ 3.1e9 bp at 25 bp = 124 M positions) from measured positions/s.
+print()
+print("| D | H | B | threads | embed pos/s (ours) | projected whole genome at 25 bp |")
+print("|---|---|---|---|---|---|")
+for key in sorted(rows):
+    D, H, B, t = key
+    if D != 1014 or H != 110:
+        continue
+    r = rows[key]
+    em = max((float(kv["pos_s"]) for (tag, m), kv in r.items() if tag.startswith("ours") and m == "embed"), default=0)
+    if em > 0:
+        print(f"| {D} | {H} | {B} | {t} | {em / 1000:.1f}k | {3.1e9 / 25 / em / 60:.1f} min |")

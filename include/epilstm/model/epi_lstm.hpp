@@ -197,7 +197,7 @@ public:
         Eigen::Map<const matrix> X(fb.x, D, n);
         const auto V = Eigen::Map<const matrix>(p + out_W_, D, E);
         const auto v = Eigen::Map<const vector>(p + out_b_, D);
-        const int nt = cpu::threads_for(B);
+        const int nt = cpu::threads_for_recurrence(B, cfg_.hidden_size);
         ws.partial.assign(static_cast<std::size_t>(2 * nt), T(0));
         cpu::parallel_region(nt, [&](int tid, int nth) {
             const auto cr = cpu::split_range(n, nth, tid, 16);
@@ -277,7 +277,7 @@ public:
         ws.d_dec_h.resize(E, n);
         const T scale = ws.weight_sum > 0 ? T(2) / (ws.weight_sum * static_cast<T>(D)) : T(0);
         const auto V = Eigen::Map<const matrix>(p + out_W_, D, E);
-        const int nt = cpu::threads_for(B);
+        const int nt = cpu::threads_for_recurrence(B, cfg_.hidden_size);
         ws.acc_out.setZero(D, nt);  // per-thread Σ dL/dx̂ (the output bias gradient)
         cpu::parallel_region(nt, [&](int tid, int nth) {
             const auto cr = cpu::split_range(n, nth, tid, 16);

@@ -237,7 +237,7 @@ public:
         Eigen::Map<const matrix<T>> X(in.x, I, n);
 
         const bool masked = has_padding(in.lengths, positions);
-        parallel_region(threads_for(batch), [&](int tid, int nth) {
+        parallel_region(threads_for_recurrence(batch, H), [&](int tid, int nth) {
             // The parallel part: the input projections of the frame, one GEMM per thread's columns.
             const auto cr = split_range(n, nth, tid, 16);
             if (cr.second > cr.first) {
@@ -274,28 +274,44 @@ public:
                 // U h_prev, normalized, added to the precomputed input part.
                 auto a = cache.step.middleCols(b0, nb);
                 a.noalias() = U * h_prev;
-                a.colwise() += bh;
-                if constexpr (norm)
-                    detail::layer_norm_columns<T>(a, cache.xhat_h.middleCols(col, nb), cache.inv_h.segment(col, nb),
-                                                  cvec(params, o_.ln_h_gamma, 4 * H), cvec(params, o_.ln_h_beta, 4 * H),
-                                                  eps());
-                a += cache.pre_x.middleCols(col, nb);
+                // Everything elementwise, one column (stream) at a time while it sits in L1.
+                for (index_t j = 0; j < nb; ++j) {
+                    const index_t cj = col + j;
+                    auto z = a.col(j).array();
+                    z += bh.array();
+                    if constexpr (norm) {
+                        const T mu = z.sum() / static_cast<T>(4 * H);
+                        auto xh = cache.xhat_h.col(cj).array();
+                        xh = z - mu;
+                        const T is = T(1) / std::sqrt(xh.square().sum() / static_cast<T>(4 * H) + eps());
+                        cache.inv_h(cj) = is;
+                        xh *= is;
+                        z = xh * cvec(params, o_.ln_h_gamma, 4 * H).array() + cvec(params, o_.ln_h_beta, 4 * H).array() +
+                            cache.pre_x.col(cj).array();
+                    } else {
+                        z += cache.pre_x.col(cj).array();
+                    }
+                    auto gcol = cache.gates.col(cj);
+                    gcol.head(2 * H).array() = gate::array(z.head(2 * H));
+                    gcol.segment(2 * H, H).array() = act::array(z.segment(2 * H, H));
+                    gcol.tail(H).array() = gate::array(z.tail(H));
 
-                auto G = cache.gates.middleCols(col, nb);
-                G.topRows(2 * H) = gate::array(a.topRows(2 * H).array()).matrix();
-                G.middleRows(2 * H, H) = act::array(a.middleRows(2 * H, H).array()).matrix();
-                G.bottomRows(H) = gate::array(a.bottomRows(H).array()).matrix();
-
-                auto c = cache.c.middleCols(col, nb);
-                c = (G.middleRows(H, H).array() * c_prev.array() +
-                     G.topRows(H).array() * G.middleRows(2 * H, H).array())
-                        .matrix();
-                if constexpr (norm)
-                    detail::layer_norm_columns<T>(c, cache.chat.middleCols(col, nb), cache.inv_c.segment(col, nb),
-                                                  cvec(params, o_.ln_c_gamma, H), cvec(params, o_.ln_c_beta, H), eps());
-                auto phi = cache.phi_c.middleCols(col, nb);
-                phi = act::array(c.array()).matrix();
-                cache.h.middleCols(col, nb) = (G.bottomRows(H).array() * phi.array()).matrix();
+                    auto cc = cache.c.col(cj).array();
+                    cc = gcol.segment(H, H).array() * c_prev.col(j).array() +
+                         gcol.head(H).array() * gcol.segment(2 * H, H).array();
+                    if constexpr (norm) {
+                        const T mu = cc.sum() / static_cast<T>(H);
+                        auto xh = cache.chat.col(cj).array();
+                        xh = cc - mu;
+                        const T is = T(1) / std::sqrt(xh.square().sum() / static_cast<T>(H) + eps());
+                        cache.inv_c(cj) = is;
+                        xh *= is;
+                        cc = xh * cvec(params, o_.ln_c_gamma, H).array() + cvec(params, o_.ln_c_beta, H).array();
+                    }
+                    auto ph = cache.phi_c.col(cj).array();
+                    ph = act::array(cc);
+                    cache.h.col(cj).array() = gcol.tail(H).array() * ph;
+                }
 
                 if (masked) {
                     // Padding positions (past a stream's end) hold a zero state, so that a reverse
@@ -322,7 +338,7 @@ public:
 
         // Per-thread accumulators (columns of cache.acc): LN β (LN_x and LN_h both see dy = da),
         // LN_x γ, LN_h γ, b_x, b_h, LN_c β, LN_c γ; summed into grad after the parallel region.
-        const int nt = threads_for(B);
+        const int nt = threads_for_recurrence(B, H);
         cache.acc.setZero(4 * H, 7 * nt);
         parallel_region(nt, [&](int tid, int nth) {
             auto acc = cache.acc.middleCols(7 * tid, 7);
@@ -339,58 +355,65 @@ public:
                 for (index_t s = F - 1; s >= 0; --s) {
                     const index_t t = dir_ == direction::forward ? s : F - 1 - s;
                     const index_t col = t * B + b0;
-                    if (g.dh)
-                        dh = dh_carry + Eigen::Map<const matrix<T>>(g.dh + col * H, H, nb);
-                    else
-                        dh = dh_carry;
-                    if (g.dc)
-                        dc = dc_carry + Eigen::Map<const matrix<T>>(g.dc + col * H, H, nb);
-                    else
-                        dc = dc_carry;
-                    if (masked)
-                        for (index_t b = 0; b < nb; ++b)
-                            if (t >= (*in.lengths)[static_cast<std::size_t>(b0 + b)]) {
-                                dh.col(b).setZero();
-                                dc.col(b).setZero();
-                            }
+                    const bool carried = source_ == cell_source::carried;
+                    // Everything elementwise, one column (stream) at a time while it sits in L1.
+                    for (index_t j = 0; j < nb; ++j) {
+                        const index_t cj = col + j;
+                        auto dhj = dh.col(j).array();
+                        auto dcj = dc.col(j).array();
+                        if (masked && t >= (*in.lengths)[static_cast<std::size_t>(b0 + j)]) {
+                            dhj.setZero();
+                            dcj.setZero();
+                        } else {
+                            dhj = dh_carry.col(j).array();
+                            if (g.dh) dhj += Eigen::Map<const vector<T>>(g.dh + cj * H, H).array();
+                            dcj = dc_carry.col(j).array();
+                            if (g.dc) dcj += Eigen::Map<const vector<T>>(g.dc + cj * H, H).array();
+                        }
+                        const auto Gj = cache.gates.col(cj);
+                        const auto phj = cache.phi_c.col(cj).array();
+                        auto daj = cache.da.col(cj);
 
-                    const auto G = cache.gates.middleCols(col, nb);
-                    const auto phi = cache.phi_c.middleCols(col, nb);
-                    const auto c_prev = cache.c_prev.middleCols(col, nb);
-                    auto da = cache.da.middleCols(col, nb);
+                        // h = o ⊙ φ(c)
+                        const auto go = Gj.tail(H).array();
+                        daj.tail(H).array() = dhj * phj * gate::derivative_array(go);
+                        dcj += dhj * go * act::derivative_array(phj);
+                        auto dctj = dct.col(j).array();
+                        if constexpr (norm) {
+                            const auto xh = cache.chat.col(cj).array();
+                            acc.col(a_cb).head(H).array() += dcj;
+                            acc.col(a_cg).head(H).array() += dcj * xh;
+                            const auto gdy = (dcj * cvec(params, o_.ln_c_gamma, H).array()).eval();
+                            const T mg = gdy.sum() / static_cast<T>(H);
+                            const T mgx = (gdy * xh).sum() / static_cast<T>(H);
+                            dctj = (gdy - mg - xh * mgx) * cache.inv_c(cj);
+                        } else {
+                            dctj = dcj;
+                        }
+                        // c̃ = f ⊙ c_prev + i ⊙ g
+                        const auto gi = Gj.head(H).array(), gf = Gj.segment(H, H).array(),
+                                   gg = Gj.segment(2 * H, H).array();
+                        daj.head(H).array() = dctj * gg * gate::derivative_array(gi);
+                        daj.segment(H, H).array() = dctj * cache.c_prev.col(cj).array() * gate::derivative_array(gf);
+                        daj.segment(2 * H, H).array() = dctj * gi * act::derivative_array(gg);
+                        if (carried)
+                            dc_carry.col(j).array() = dctj * gf;
+                        else if (g.dc_external)
+                            Eigen::Map<vector<T>>(g.dc_external + cj * H, H).array() = dctj * gf;
 
-                    // h = o ⊙ φ(c)
-                    const auto go = G.bottomRows(H).array();
-                    da.bottomRows(H) = (dh.array() * phi.array() * gate::derivative_array(go)).matrix();
-                    dc.array() += dh.array() * go * act::derivative_array(phi.array());
-                    if constexpr (norm) {
-                        detail::add_row_sums(acc.col(a_cb).head(H), dc);
-                        detail::add_row_sums_product(acc.col(a_cg).head(H), dc, cache.chat.middleCols(col, nb));
-                        detail::layer_norm_columns_backward_input<T>(dc, cache.chat.middleCols(col, nb),
-                                                                     cache.inv_c.segment(col, nb),
-                                                                     cvec(params, o_.ln_c_gamma, H), dct);
-                    } else {
-                        dct = dc;
+                        auto dahj = cache.da_h.col(cj).array();
+                        if constexpr (norm) {
+                            const auto xh = cache.xhat_h.col(cj).array();
+                            const auto gdy = (daj.array() * cvec(params, o_.ln_h_gamma, 4 * H).array()).eval();
+                            const T mg = gdy.sum() / static_cast<T>(4 * H);
+                            const T mgx = (gdy * xh).sum() / static_cast<T>(4 * H);
+                            dahj = (gdy - mg - xh * mgx) * cache.inv_h(cj);
+                        } else {
+                            dahj = daj.array();
+                        }
+                        acc.col(a_bh).array() += dahj;
                     }
-                    // c̃ = f ⊙ c_prev + i ⊙ g
-                    const auto gi = G.topRows(H).array(), gf = G.middleRows(H, H).array(),
-                               gg = G.middleRows(2 * H, H).array();
-                    da.topRows(H) = (dct.array() * gg * gate::derivative_array(gi)).matrix();
-                    da.middleRows(H, H) = (dct.array() * c_prev.array() * gate::derivative_array(gf)).matrix();
-                    da.middleRows(2 * H, H) = (dct.array() * gi * act::derivative_array(gg)).matrix();
-                    if (source_ == cell_source::carried)
-                        dc_carry = (dct.array() * gf).matrix();
-                    else if (g.dc_external)
-                        Eigen::Map<matrix<T>>(g.dc_external + col * H, H, nb) = (dct.array() * gf).matrix();
-
                     auto dah = cache.da_h.middleCols(col, nb);
-                    if constexpr (norm)
-                        detail::layer_norm_columns_backward_input<T>(da, cache.xhat_h.middleCols(col, nb),
-                                                                     cache.inv_h.segment(col, nb),
-                                                                     cvec(params, o_.ln_h_gamma, 4 * H), dah);
-                    else
-                        dah = da;
-                    detail::add_row_sums(acc.col(a_bh), dah);
                     dh_carry.noalias() = U.transpose() * dah;
                 }
                 if (g.dh0) Eigen::Map<matrix<T>>(g.dh0, H, B).middleCols(b0, nb) = dh_carry;
