@@ -68,15 +68,27 @@ void bigwig_writer::add_bins(const std::string& chrom, std::int64_t start, index
     if (start < impl_->next_start)
         impl_->fail("bins on " + chrom + " starting at " + std::to_string(start) +
                     " overlap or precede bins already written (regions must not overlap)");
-    if (start + bin_size * n > impl_->chroms[c].size)
-        impl_->fail("bins on " + chrom + " end at " + std::to_string(start + bin_size * n) +
-                    ", past the chromosome's " + std::to_string(impl_->chroms[c].size) + " bases");
+    const std::int64_t size = impl_->chroms[c].size;
+    if (start >= size || start + bin_size * (n - 1) >= size)
+        impl_->fail("bins on " + chrom + " reach " + std::to_string(start + bin_size * n) + ", past the chromosome's " +
+                    std::to_string(size) + " bases");
+    // A last bin that overhangs the chromosome's end (regions widened to the bin grid,
+    // docs/store-format.md) is clipped to it, as the format requires.
+    const bool clip_last = start + bin_size * n > size;
+    const index_t whole = clip_last ? n - 1 : n;
     std::vector<float> v(values, values + n);
     std::string name = chrom;
-    if (bwAddIntervalSpanSteps(impl_->fp, name.data(), static_cast<std::uint32_t>(start),
+    if (whole > 0 &&
+        bwAddIntervalSpanSteps(impl_->fp, name.data(), static_cast<std::uint32_t>(start),
                                static_cast<std::uint32_t>(bin_size), static_cast<std::uint32_t>(bin_size), v.data(),
-                               static_cast<std::uint32_t>(n)) != 0)
+                               static_cast<std::uint32_t>(whole)) != 0)
         impl_->fail("bwAddIntervalSpanSteps failed on " + chrom + ":" + std::to_string(start) + " (disk full?)");
+    if (clip_last) {
+        char* names[1] = {name.data()};
+        auto s0 = static_cast<std::uint32_t>(start + bin_size * whole), e0 = static_cast<std::uint32_t>(size);
+        if (bwAddIntervals(impl_->fp, names, &s0, &e0, v.data() + whole, 1) != 0)
+            impl_->fail("bwAddIntervals failed on " + chrom + ":" + std::to_string(s0) + " (disk full?)");
+    }
     impl_->chrom = c;
     impl_->next_start = start + bin_size * n;
 }
