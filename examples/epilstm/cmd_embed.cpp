@@ -164,7 +164,7 @@ int run_embed(const embed_cli& o)
         std::vector<index_t> ids;
         const auto src = io::store_source(store, o.regions, o.streams, &ids);
         io::embedding_writer w(o.out, E, store.bin_size(), fs::absolute(o.model).string(),
-                               fs::absolute(o.store).string());
+                               fs::absolute(o.store).string(), o.streams);
         double total = 0, done = 0;
         for (auto n : src.positions) total += static_cast<double>(n);
         progress_bar bar("embed", "positions");

@@ -105,3 +105,15 @@ TEST_CASE("the encoder hidden is carried to the next frame and the cell is reset
     m.encode(ws, fb);
     CHECK((ws.embedding.col(0).transpose() - emb.row(F)).norm() > 1e-6);
 }
+
+TEST_CASE("frames_for agrees with frame_streams::frames", "[data][frames]")
+{
+    std::vector<double> x(2 * 1000, 0.0);
+    for (index_t n : {1, 7, 99, 100, 101, 643, 1000})
+        for (index_t b : {1, 3, 8, 64})
+            for (index_t f : {1, 10, 100}) {
+                frame_streams<double> fs(x.data(), 2, n, b, f);
+                INFO("N " << n << " B " << b << " F " << f);
+                CHECK(frame_streams<double>::frames_for(n, b, f) == fs.frames());
+            }
+}

@@ -70,6 +70,15 @@ public:
     {
     }
 
+    /// The number of frames a signal of `positions` positions has as `streams` streams of frames
+    /// of `frame_length` (what frames() of such an object returns), without building one.
+    static index_t frames_for(index_t positions, index_t streams, index_t frame_length)
+    {
+        const index_t B = std::min(streams, positions);
+        const index_t longest = (positions + B - 1) / B;  // stream b has ⌊(b+1)N/B⌋ − ⌊bN/B⌋ positions
+        return (longest + frame_length - 1) / frame_length;
+    }
+
     index_t streams() const { return B_; }
     index_t frames() const { return (longest_ + F_ - 1) / F_; }
     index_t frame_length() const { return F_; }

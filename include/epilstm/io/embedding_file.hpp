@@ -29,9 +29,11 @@ inline constexpr const char* embedding_format = "epilstm-embedding";
 /// target path until commit().
 class embedding_writer {
 public:
+    /// `writers`: how many places of a region are written in turn (streams); the chunk cache keeps
+    /// two chunks per writer decompressed, so memory stays bounded whatever the region's length.
     embedding_writer(std::filesystem::path path, index_t embedding_size, index_t bin_size, const std::string& model,
-                     const std::string& source)
-        : out_(std::move(path)), E_(embedding_size)
+                     const std::string& source, index_t writers = 8)
+        : out_(std::move(path)), E_(embedding_size), cache_chunks_(2 * std::max<index_t>(writers, 1) + 2)
     {
         out_.write_string_attribute("/", "format", embedding_format);
         out_.write_int_attribute("/", "version", 1);
@@ -68,7 +70,12 @@ public:
             plist.setChunk(2, chunk);
             plist.setShuffle();
             plist.setDeflate(4);
-            current_ = out_.h5().createDataSet(group + "/embedding", H5::PredType::NATIVE_FLOAT, space, plist);
+            // Streams write rows into several chunks in turn: keep enough decompressed chunks in
+            // the cache that none is recompressed before it is full.
+            H5::DSetAccPropList dapl;
+            dapl.setChunkCache(521, static_cast<std::size_t>(cache_chunks_) * chunk[0] * chunk[1] * sizeof(float), 1.0);
+            current_ = out_.h5().createDataSet(group + "/embedding", H5::PredType::NATIVE_FLOAT, space, plist,
+                                               dapl);
         });
         out_.write_string_attribute(group, "chrom", chrom);
         out_.write_int_attribute(group, "start", start);
@@ -124,6 +131,7 @@ private:
     bool broken_ = false;
     atomic_output_file out_;
     index_t E_;
+    index_t cache_chunks_;
     H5::DataSet current_;
     std::vector<std::string> names_;
     index_t rows_ = 0;

@@ -365,7 +365,6 @@ class input_file {
     }
 
 public:
-public:
     /// Opens `path`; throws input_error if it does not exist, is a directory or is not an HDF5
     /// file, io_error if it cannot be opened.
     explicit input_file(std::filesystem::path path) : path_(std::move(path))
@@ -383,7 +382,14 @@ public:
             throw io_error(path_.string() + ": cannot be read (check permissions)");
         }
         if (!hdf5) throw input_error(path_.string() + ": not an HDF5 file");
-        detail::translate_h5_errors(path_, "opening the file", [&] { file_.openFile(path_.c_str(), H5F_ACC_RDONLY); });
+        detail::translate_h5_errors(path_, "opening the file", [&] {
+            // No per-dataset chunk cache: HDF5's default keeps up to 1 MB of decompressed chunks for
+            // every dataset ever read, so memory would grow with the number of regions of a store.
+            // Readers here read whole chunks (io/store_source.hpp caches blocks itself).
+            H5::FileAccPropList fapl;
+            fapl.setCache(0, 0, 0, 0.75);
+            file_.openFile(path_.c_str(), H5F_ACC_RDONLY, fapl);
+        });
     }
 
     const std::filesystem::path& path() const { return path_; }

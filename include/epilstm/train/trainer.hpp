@@ -152,13 +152,10 @@ public:
         if (src.tracks != model_.input_size())
             throw shape_error("epilstm: the signal has " + std::to_string(src.tracks) +
                               " tracks but the model expects " + std::to_string(model_.input_size()));
-        std::vector<std::unique_ptr<frame_streams<T>>> streams;
         std::vector<index_t> frames;
-        for (index_t r = 0; r < src.regions(); ++r) {
-            streams.push_back(std::make_unique<frame_streams<T>>(src.reader(r), src.tracks, src.positions[std::size_t(r)],
-                                                                 opt_.streams, model_.frame_length()));
-            frames.push_back(streams.back()->frames());
-        }
+        for (index_t r = 0; r < src.regions(); ++r)
+            frames.push_back(
+                frame_streams<T>::frames_for(src.positions[std::size_t(r)], opt_.streams, model_.frame_length()));
         const auto schedule = epoch_schedule(frames, opt_.shuffle, opt_.seed, state_.epoch, opt_.shuffle_run);
         const auto n = static_cast<index_t>(schedule.size());
         frame_batch<T> fb;
@@ -167,7 +164,9 @@ public:
         for (index_t i = state_.batch; i < n; ++i) {
             const auto [region, k] = schedule[static_cast<std::size_t>(i)];
             const std::string& name = src.names[static_cast<std::size_t>(region)];
-            auto& fs = *streams[static_cast<std::size_t>(region)];
+            // Built per batch (cheap): memory holds one batch, however many regions are in progress.
+            frame_streams<T> fs(src.reader(region), src.tracks, src.positions[std::size_t(region)], opt_.streams,
+                                model_.frame_length());
             fs.load(k, fb);
             auto carry = state_.carries.find(name);
             if (k == 0 || carry == state_.carries.end()) {
