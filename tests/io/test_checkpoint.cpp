@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "../support/scratch.hpp"
+
 #include <unistd.h>
 
 #include <cmath>
@@ -22,50 +24,13 @@ using epilstm::model_config;
 using epilstm::parameter_layout;
 using Catch::Matchers::Contains;
 
+using epilstm::testing::message_of;
+using epilstm::testing::slurp;
+using temp_dir = epilstm::testing::temp_dir;
+
 namespace {
 
-struct temp_dir {
-    fs::path path;
-    temp_dir()
-    {
-        std::random_device rd;
-        path = fs::temp_directory_path() /
-               ("epilstm-ckpt-test-" + std::to_string(::getpid()) + "-" + std::to_string(rd()) + std::to_string(rd()));
-        fs::create_directories(path);
-    }
-    ~temp_dir()
-    {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    temp_dir(const temp_dir&) = delete;
-    temp_dir& operator=(const temp_dir&) = delete;
-    fs::path operator/(const std::string& name) const { return path / name; }
-    std::vector<std::string> entries() const
-    {
-        std::vector<std::string> names;
-        for (const auto& e : fs::directory_iterator(path)) names.push_back(e.path().filename().string());
-        std::sort(names.begin(), names.end());
-        return names;
-    }
-};
 
-std::string slurp(const fs::path& p)
-{
-    std::ifstream in(p, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-template <class F>
-std::string message_of(F&& f)
-{
-    try {
-        f();
-    } catch (const epilstm::error& e) {
-        return e.what();
-    }
-    return "<no exception>";
-}
 
 /// The layout of MODEL-SPEC.md ("Parameter layout"), built here so these tests do not depend on the
 /// model headers.

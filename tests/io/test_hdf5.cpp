@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "../support/scratch.hpp"
+
 #include <unistd.h>
 
 #include <cmath>
@@ -21,40 +23,12 @@ namespace fs = std::filesystem;
 namespace io = epilstm::io;
 using Catch::Matchers::Contains;
 
+using epilstm::testing::message_of;
+using epilstm::testing::slurp;
+using temp_dir = epilstm::testing::temp_dir;
+
 namespace {
 
-/// A fresh directory under temp_directory_path(), removed with everything in it.
-struct temp_dir {
-    fs::path path;
-    temp_dir()
-    {
-        std::random_device rd;
-        path = fs::temp_directory_path() /
-               ("epilstm-io-test-" + std::to_string(::getpid()) + "-" + std::to_string(rd()) + std::to_string(rd()));
-        fs::create_directories(path);
-    }
-    ~temp_dir()
-    {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    temp_dir(const temp_dir&) = delete;
-    temp_dir& operator=(const temp_dir&) = delete;
-    fs::path operator/(const std::string& name) const { return path / name; }
-    std::vector<std::string> entries() const
-    {
-        std::vector<std::string> names;
-        for (const auto& e : fs::directory_iterator(path)) names.push_back(e.path().filename().string());
-        std::sort(names.begin(), names.end());
-        return names;
-    }
-};
-
-std::string slurp(const fs::path& p)
-{
-    std::ifstream in(p, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 io::row_matrix sample(epilstm::index_t rows, epilstm::index_t cols)
 {
@@ -91,16 +65,6 @@ int run_python(const std::string& python, const temp_dir& dir)
     return WIFEXITED(status) ? WEXITSTATUS(status) : 1000;
 }
 
-template <class F>
-std::string message_of(F&& f)
-{
-    try {
-        f();
-    } catch (const epilstm::error& e) {
-        return e.what();
-    }
-    return "<no exception>";
-}
 
 }  // namespace
 

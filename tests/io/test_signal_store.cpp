@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "../support/scratch.hpp"
+
 #include <unistd.h>
 
 #include <fstream>
@@ -12,6 +14,8 @@
 
 namespace fs = std::filesystem;
 using namespace epilstm;
+
+using epilstm::testing::slurp;
 
 namespace {
 
@@ -22,11 +26,6 @@ fs::path scratch(const std::string& name)
     return dir / name;
 }
 
-std::string slurp(const fs::path& p)
-{
-    std::ifstream in(p, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 // Deterministic synthetic value of track d at position i of region r; -1 marks "no data".
 float value(index_t r, index_t d, index_t i)

@@ -7,11 +7,11 @@
 
 #include <catch2/catch.hpp>
 
+#include "../support/scratch.hpp"
+
 #include <cstring>
 #include <filesystem>
 #include <random>
-
-#include <unistd.h>
 
 using namespace epilstm;
 namespace fs = std::filesystem;
@@ -50,8 +50,7 @@ TEST_CASE("a run resumed from a checkpoint file ends bit-identical", "[io][check
     REQUIRE_FALSE(first.train_epoch(src, {}, [&](const trainer<M>&) { return ++batches < 3; }).completed);
     REQUIRE(first.state().carries.size() >= 1);
 
-    const fs::path dir = fs::temp_directory_path() / ("epilstm_resume_" + std::to_string(::getpid()));
-    fs::create_directories(dir);
+    const testing::temp_dir dir;
     const fs::path file = dir / "ck.h5";
     const io::optimizer_state opt{first.optimizer().first_moment(), first.optimizer().second_moment(),
                                   first.optimizer().steps()};
@@ -81,5 +80,4 @@ TEST_CASE("a run resumed from a checkpoint file ends bit-identical", "[io][check
     t2.train_epoch(src);
     t2.train_epoch(src);
     CHECK(std::memcmp(b.parameters().data(), r2.parameters().data(), sizeof(float) * std::size_t(b.parameters().size())) == 0);
-    fs::remove_all(dir);
 }
