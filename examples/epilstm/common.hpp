@@ -193,5 +193,6 @@ command add_init_command(CLI::App& app);
 command add_reconstruct_command(CLI::App& app);
 command add_train_command(CLI::App& app);
 command add_embed_command(CLI::App& app);
+command add_evaluate_command(CLI::App& app);  // with EPILSTM_HAVE_XGBOOST
 
 }  // namespace epilstm::cli

@@ -35,6 +35,9 @@ int main(int argc, char** argv)
     commands.push_back(add_train_command(app));
     commands.push_back(add_reconstruct_command(app));
     commands.push_back(add_embed_command(app));
+#ifdef EPILSTM_HAVE_XGBOOST
+    commands.push_back(add_evaluate_command(app));
+#endif
 
     try {
         app.parse(argc, argv);
