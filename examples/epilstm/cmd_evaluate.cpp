@@ -120,15 +120,23 @@ int run_evaluate(const evaluate_options& o)
         for (const auto& p : files_in(o.labels_dir / "pei", ".ep_pairs.dev.tsv"))
             sets.push_back(eval::load_pei_labels(p, cell_of(p)));
     if (want("replication_timing"))
-        for (const auto& p : files_in(o.labels_dir / "replication_timing", ".rt.bed"))
+        for (const auto& p : files_in(o.labels_dir / "replication_timing", ".bed"))
             // Koren 2012 LCL timing: the lymphoblastoid line of the pilot is GM12878 (PROVENANCE.md).
             sets.push_back(eval::load_replication_timing_labels(p, cell_of(p) == "LCL_Koren2012" ? "GM12878" : cell_of(p)));
     if (sets.empty()) throw input_error(o.labels_dir.string() + ": no label files found (expected expression/, pei/, replication_timing/ as in pilot_labels_hg19)");
 
     // Cell types with signal: track metadata of the store. Labels of other cell types are still
     // evaluated (the representation is of all tracks), but the report marks them.
+    // The store names epigenomes by Roadmap id (E116); pilot label files are {cell}.{id}.*.
     std::set<std::string> cells_with_signal;
     for (const auto& t : store.track_metadata()) cells_with_signal.insert(t.cell_type);
+    for (const auto& dir : {"expression", "pei", "tads"})
+        for (const auto& p : files_in(o.labels_dir / dir, ".tsv")) {
+            const std::string n = p.filename().string();
+            const auto a = n.find('.'), b = n.find('.', a + 1);
+            if (a != std::string::npos && b != std::string::npos && cells_with_signal.count(n.substr(a + 1, b - a - 1)))
+                cells_with_signal.insert(n.substr(0, a));
+        }
 
     eval::xgboost_options xo;
     xo.nthread = o.threads;
