@@ -15,6 +15,7 @@
 
 #include <epilstm/config.hpp>
 #include <epilstm/error.hpp>
+#include <epilstm/io/genome.hpp>
 
 #include <algorithm>
 #include <charconv>
@@ -70,18 +71,7 @@ struct label_set {
 
 namespace detail {
 
-inline std::vector<std::string_view> split_tabs(std::string_view line)
-{
-    std::vector<std::string_view> f;
-    std::size_t b = 0;
-    while (true) {
-        const std::size_t e = line.find('\t', b);
-        f.push_back(line.substr(b, e == std::string_view::npos ? std::string_view::npos : e - b));
-        if (e == std::string_view::npos) break;
-        b = e + 1;
-    }
-    return f;
-}
+using io::detail::split_tabs;  // one BED/TSV splitter for the whole library
 
 /// Reads a tab-separated file line by line: f(fields, line number) for each non-empty line that
 /// is not a comment ('#', "track", "browser") or the header (a first line whose `int_column` is
