@@ -13,6 +13,7 @@
 #include <epilstm/eval/cross_validation.hpp>
 #include <epilstm/eval/labels.hpp>
 #include <epilstm/eval/representation.hpp>
+#include <epilstm/eval/smoothness.hpp>
 #include <epilstm/io/signal_store.hpp>
 
 #include <Eigen/Eigenvalues>
@@ -247,8 +248,34 @@ int run_evaluate(const evaluate_options& o)
            << " | " << s.folds_scored << "/" << s.folds << " | " << fmt(s.mean_ap) << " | " << fmt(s.mean_auroc) << " | "
            << fmt(s.pooled_ap) << " | " << fmt(s.pooled_auroc) << " |\n";
     md << "\n† no signal tracks of this cell type in the store: its labels are predicted from the other cell types' representation.\n\n"
-       << "Per-fold numbers: `metrics.tsv` (one row per task × cell type × method × fold, plus `mean` and `pooled` rows).\n\n"
-       << "## Skipped, and why\n\n";
+       << "Per-fold numbers: `metrics.tsv` (one row per task × cell type × method × fold, plus `mean` and `pooled` rows).\n\n";
+
+    // Smoothness (paper §4.4): R² of the representation at x + k explained linearly by that at x.
+    {
+        const std::vector<index_t> lags{1, 2, 4, 10, 20, 40, 100, 200, 400};  // 25 bp .. 10 kb at 25 bp bins
+        auto rows_of = [](const eval::representation& r) {
+            std::vector<Eigen::Map<const eval::row_matrix>> v;
+            for (const auto& g : r.regions) v.emplace_back(g.rows.data(), g.rows.rows(), g.rows.cols());
+            return v;
+        };
+        std::vector<eval::row_matrix> pca_rows;
+        for (const auto& g : raw.regions)
+            pca_rows.push_back(((g.rows.cast<double>().rowwise() - pca_mean) * pca_comps).cast<float>());
+        const auto r_emb = eval::smoothness(rows_of(emb), emb.width, lags);
+        const auto r_raw = eval::smoothness(rows_of(raw), raw.width, lags);
+        const auto r_pca = eval::smoothness(pca_rows, emb.width, lags);
+        md << "## Smoothness along the genome\n\n"
+           << "R² of the features at x + k explained by a linear fit on the features at x (paper §4.4), pairs within "
+              "a region; 1 = perfectly predictable from the neighbour k away.\n\n"
+           << "| k | epi-lstm | raw-signal | pca |\n|---:|---:|---:|---:|\n";
+        for (std::size_t i = 0; i < lags.size(); ++i) {
+            const index_t bp = lags[i] * (emb.regions.empty() ? 25 : emb.regions.front().bin_size);
+            md << "| " << (bp >= 1000 ? std::to_string(bp / 1000) + " kb" : std::to_string(bp) + " bp") << " | "
+               << fmt(r_emb[i]) << " | " << fmt(r_raw[i]) << " | " << fmt(r_pca[i]) << " |\n";
+        }
+        md << "\n";
+    }
+    md << "## Skipped, and why\n\n";
     if (skipped.empty()) md << "Nothing was skipped.\n";
     for (const auto& s : skipped) md << "- " << s << "\n";
 
