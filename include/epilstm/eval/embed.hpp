@@ -1,0 +1,36 @@
+// The representation of an in-memory signal (eval/representation.hpp) under a model, without a
+// file in between: what the evaluation needs for the random-weights control (the same
+// architecture, untrained) and for the ablation grid (examples/ablation), which embed many models.
+#pragma once
+
+#include <epilstm/eval/representation.hpp>
+#include <epilstm/train/trainer.hpp>
+
+#include <string>
+
+namespace epilstm::eval {
+
+/// Embeds every region of `signal` (its width must be the model's input size) as `streams`
+/// streams per region, exactly as `epilstm embed --streams` does. Missing positions are not known
+/// in memory, so none is excluded (the representation of a position does not depend on it).
+template <class Model>
+representation embed_representation(const Model& model, const representation& signal, index_t streams,
+                                    std::string source = "in-memory embedding")
+{
+    static_assert(std::is_same_v<typename Model::scalar, float>, "the evaluation works in float");
+    if (signal.width != model.input_size())
+        throw shape_error("epilstm: " + signal.source + " has " + std::to_string(signal.width) +
+                          " tracks but the model expects " + std::to_string(model.input_size()));
+    representation out;
+    out.source = std::move(source);
+    out.width = model.embedding_size();
+    for (const auto& r : signal.regions) {
+        represented_region e{r.name, r.chrom, r.start, r.end, r.bin_size, row_matrix(r.rows.rows(), out.width)};
+        const signal_view<float> view{r.rows.data(), r.rows.rows(), signal.width, nullptr};
+        if (r.rows.rows() > 0) run_model(model, view, streams, e.rows.data());
+        out.regions.push_back(std::move(e));
+    }
+    return out;
+}
+
+}  // namespace epilstm::eval
