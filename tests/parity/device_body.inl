@@ -1,0 +1,112 @@
+// The shared device side of the parity test: runs a parity_input through the device model on
+// DEVICE_TAG (host_emulation in parity_host.cpp, cuda_device in parity_cuda.cu) exactly as the
+// driver runs it through the CPU model: per frame stage → forward → download → backward →
+// clip → Adam, carrying the encoder hidden on the device from frame to frame.
+// Include after defining EPILSTM_PARITY_DEVICE (the device tag type) and including its header.
+#include "parity_case.hpp"
+
+#include <epilstm/backend/cuda/epi_lstm.cuh>
+#include <epilstm/backend/cuda/optim.cuh>
+#include <epilstm/backend/cuda/variants.cuh>
+
+#include <algorithm>
+
+namespace epilstm::parity {
+namespace {
+
+using device_t = EPILSTM_PARITY_DEVICE;
+
+template <class V> void push_layer(std::vector<index_t>& o, const V& l, bool norm)
+{
+    for (index_t v : {l.W_x, l.b_x, l.W_h, l.b_h}) o.push_back(v);
+    if (norm)
+        for (index_t v : {l.ln_x_gamma, l.ln_x_beta, l.ln_h_gamma, l.ln_h_beta, l.ln_c_gamma, l.ln_c_beta}) o.push_back(v);
+}
+
+template <class Model> parity_output run_model(device_t& dev, const parity_input& in)
+{
+    Model m(dev, in.D, in.H, in.F);
+    parity_output out;
+    push_layer(out.offsets, m.encoder_offsets(), Model::has_norm);
+    if (Model::is_bidirectional) push_layer(out.offsets, m.encoder_reverse_offsets(), Model::has_norm);
+    push_layer(out.offsets, m.decoder_offsets(), Model::has_norm);
+    out.offsets.push_back(m.output_weight_offset());
+    out.offsets.push_back(m.output_bias_offset());
+    if (static_cast<index_t>(in.params.size()) != m.parameter_count()) return out;  // the driver reports it
+    m.set_parameters(in.params.data(), m.parameter_count());
+
+    const index_t P = m.parameter_count(), H = in.H, E = m.embedding_size();
+    typename Model::workspace ws, ws_encode;
+    cuda::buffer<float, device_t> grad, carry;
+    grad.resize(P);
+    index_t max_batch = 1;
+    for (const auto& f : in.frames) max_batch = std::max(max_batch, f.batch);
+    carry.resize(H * max_batch);
+    cuda::adam_options ao;
+    ao.learning_rate = in.learning_rate;
+    cuda::adam<device_t> opt(dev, P, ao);
+    for (std::size_t k = 0; k < in.frames.size(); ++k) {
+        const frame_input& f = in.frames[k];
+        const index_t n = f.positions * f.batch;
+        cuda::host_frame<float> hf;
+        hf.positions = f.positions;
+        hf.batch = f.batch;
+        hf.x = f.x.data();
+        hf.weight = f.weight.empty() ? nullptr : f.weight.data();
+        hf.lengths = f.lengths.data();
+        auto df = m.stage(ws, hf);
+        if (k > 0) df.h0 = carry.data();  // the carry never leaves the device
+        frame_output fo;
+        // encode() alone, in its own workspace, must give forward()'s embedding.
+        m.encode(ws_encode, df);
+        fo.encoded.resize(static_cast<std::size_t>(E * n));
+        dev.download(fo.encoded.data(), ws_encode.embedding.data(), E * n);
+
+        fo.loss = m.forward(ws, df);
+        fo.embedding.resize(static_cast<std::size_t>(E * n));
+        dev.download(fo.embedding.data(), ws.embedding.data(), E * n);
+        fo.reconstruction.resize(static_cast<std::size_t>(in.D * n));
+        dev.download(fo.reconstruction.data(), ws.reconstruction.data(), in.D * n);
+        fo.carry.resize(static_cast<std::size_t>(H * f.batch));
+        dev.download(fo.carry.data(), ws.carry.data(), H * f.batch);
+
+        dev.fill(grad.data(), P, 0.0f);
+        m.backward(ws, df, grad.data());
+        fo.grad.resize(static_cast<std::size_t>(P));
+        dev.download(fo.grad.data(), grad.data(), P);
+        fo.grad_norm = {cuda::clip_global_norm(dev, grad.data(), P, in.clip_norm)};
+        opt.step(m.parameters(), grad.data());
+        fo.params.resize(static_cast<std::size_t>(P));
+        m.get_parameters(fo.params.data());
+        dev.copy(carry.data(), ws.carry.data(), H * f.batch);
+        out.frames.push_back(std::move(fo));
+    }
+    out.adam_m.resize(static_cast<std::size_t>(P));
+    out.adam_v.resize(static_cast<std::size_t>(P));
+    opt.get_moments(out.adam_m.data(), out.adam_v.data());
+    return out;
+}
+
+template <class Act, class Norm> parity_output by_shape(device_t& dev, const parity_input& in)
+{
+    using S = cell_spec<Act, Norm>;
+    switch (in.variant % 3) {
+    case 0: return run_model<cuda::epi_lstm<S, cuda::paper_wiring, cuda::unidirectional, device_t>>(dev, in);
+    case 1: return run_model<cuda::epi_lstm<S, cuda::own_cell_wiring, cuda::unidirectional, device_t>>(dev, in);
+    default: return run_model<cuda::epi_lstm<S, cuda::paper_wiring, cuda::bidirectional, device_t>>(dev, in);
+    }
+}
+
+}  // namespace
+
+parity_output run_device(const parity_input& in)
+{
+    static device_t dev;  // one context (stream, cuBLAS handle) for the whole test program
+    const bool tanh = in.variant / 6 == 1, plain = (in.variant / 3) % 2 == 1;
+    if (!tanh && !plain) return by_shape<softsign, layer_norm>(dev, in);
+    if (!tanh) return by_shape<softsign, no_norm>(dev, in);
+    if (!plain) return by_shape<tanh_activation, layer_norm>(dev, in);
+    return by_shape<tanh_activation, no_norm>(dev, in);
+}
+
+}  // namespace epilstm::parity
