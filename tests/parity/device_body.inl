@@ -10,6 +10,7 @@
 #include <epilstm/backend/cuda/variants.cuh>
 
 #include <algorithm>
+#include <iterator>
 
 namespace epilstm::parity {
 namespace {
@@ -18,9 +19,11 @@ using device_t = EPILSTM_PARITY_DEVICE;
 
 template <class V> void push_layer(std::vector<index_t>& o, const V& l, bool norm)
 {
-    for (index_t v : {l.W_x, l.b_x, l.W_h, l.b_h}) o.push_back(v);
-    if (norm)
-        for (index_t v : {l.ln_x_gamma, l.ln_x_beta, l.ln_h_gamma, l.ln_h_beta, l.ln_c_gamma, l.ln_c_beta}) o.push_back(v);
+    // (plain arrays: nvcc 13's front end rejects a range-for over a braced list here)
+    const index_t base[] = {l.W_x, l.b_x, l.W_h, l.b_h};
+    const index_t ln[] = {l.ln_x_gamma, l.ln_x_beta, l.ln_h_gamma, l.ln_h_beta, l.ln_c_gamma, l.ln_c_beta};
+    o.insert(o.end(), std::begin(base), std::end(base));
+    if (norm) o.insert(o.end(), std::begin(ln), std::end(ln));
 }
 
 template <class Model> parity_output run_model(device_t& dev, const parity_input& in)

@@ -17,6 +17,7 @@
 #include <epilstm/cell/cell_spec.hpp>
 #include <epilstm/config.hpp>
 
+
 namespace epilstm::cuda {
 
 /// How a layer obtains c_prev (as cpu::cell_source).
@@ -78,15 +79,22 @@ struct layer_cache {
         positions = F;
         batch = B;
         const index_t n = F * B;
-        for (auto* b : {&pre_x, &gates, &da, &da_h}) b->resize(4 * H * n);
-        for (auto* b : {&c_prev, &c, &phi_c, &h_prev, &h}) b->resize(H * n);
+        // (arrays, not braced lists: nvcc 13's front end rejects a range-for over a braced list)
+        buffer<T, Device>* by_4h[] = {&pre_x, &gates, &da, &da_h};
+        buffer<T, Device>* by_h[] = {&c_prev, &c, &phi_c, &h_prev, &h};
+        buffer<T, Device>* by_hb[] = {&h0, &c0, &dh_carry, &dc_carry};
+        for (auto* b : by_4h) b->resize(4 * H * n);
+        for (auto* b : by_h) b->resize(H * n);
+        for (auto* b : by_hb) b->resize(H * B);
         step.resize(4 * H * B);
         stats.resize(2 * n);
-        for (auto* b : {&h0, &c0, &dh_carry, &dc_carry}) b->resize(H * B);
         if (norm) {
-            for (auto* b : {&xhat_x, &xhat_h, &prod}) b->resize(4 * H * n);
-            for (auto* b : {&inv_x, &inv_h, &inv_c}) b->resize(n);
-            for (auto* b : {&chat, &dcn}) b->resize(H * n);
+            buffer<T, Device>* ln_4h[] = {&xhat_x, &xhat_h, &prod};
+            buffer<T, Device>* ln_n[] = {&inv_x, &inv_h, &inv_c};
+            for (auto* b : ln_4h) b->resize(4 * H * n);
+            for (auto* b : ln_n) b->resize(n);
+            chat.resize(H * n);
+            dcn.resize(H * n);
         }
     }
 };
