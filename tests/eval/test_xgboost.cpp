@@ -45,3 +45,44 @@ TEST_CASE("XGBoost learns a separable-ish problem and stops early on validation 
     CHECK(!f.early_stopping);
     CHECK(f.rounds == 7);
 }
+
+TEST_CASE("Early stopping's incremental validation ranking equals predicting with all trees each round")
+{
+    std::mt19937 rng(11);
+    Eigen::MatrixXf xtr, xva, xte;
+    std::vector<float> ytr, yva, yte;
+    make(400, rng, xtr, ytr);
+    make(200, rng, xva, yva);
+    make(10, rng, xte, yte);
+    xgboost_options o;
+    o.nthread = 1;
+    o.early_stopping_rounds = 15;
+    const auto r = train_and_predict(xtr, ytr, xva, yva, xte, o);
+    REQUIRE(r.early_stopping);
+
+    // The same booster, evaluated the slow way: every round predicts the validation set from all trees.
+    using rows_t = epilstm::eval::detail::xgb_matrix::rows_t;
+    const rows_t tr = xtr, va = xva;
+    epilstm::eval::detail::xgb_matrix dtrain(tr, &ytr), dval(va, &yva);
+    epilstm::eval::detail::xgb_booster b(dtrain.get());
+    b.set("objective", "binary:logistic");
+    b.set("max_depth", "6");
+    b.set("nthread", "1");
+    b.set("seed", "0");
+    b.set("verbosity", "0");
+    double best = -1;
+    int best_rounds = 0;
+    for (int it = 0; it < 500; ++it) {
+        b.update(it, dtrain.get());
+        const double ap = average_precision(b.predict(dval.get(), it + 1), yva);
+        if (ap > best) {
+            best = ap;
+            best_rounds = it + 1;
+        } else if (it + 1 - best_rounds >= o.early_stopping_rounds) {
+            break;
+        }
+    }
+    CHECK(r.rounds == best_rounds);
+    CHECK(r.validation_ap == Approx(best).epsilon(1e-12));
+    CHECK(best_rounds > 1);  // the comparison covered more than one tree
+}

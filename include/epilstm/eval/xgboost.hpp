@@ -83,10 +83,16 @@ public:
     void set(const char* k, const std::string& v) { xgb_check(XGBoosterSetParam(h_, k, v.c_str()), "XGBoosterSetParam"); }
     void update(int iter, DMatrixHandle train) { xgb_check(XGBoosterUpdateOneIter(h_, iter, train), "XGBoosterUpdateOneIter"); }
     /// Probabilities from the trees of rounds [0, rounds).
-    std::vector<float> predict(DMatrixHandle m, int rounds) const
+    std::vector<float> predict(DMatrixHandle m, int rounds) const { return run(m, 0, 0, rounds); }
+    /// Margins (log-odds) from the trees of rounds [begin, end), each call including the base score.
+    std::vector<float> predict_margin(DMatrixHandle m, int begin, int end) const { return run(m, 1, begin, end); }
+
+private:
+    std::vector<float> run(DMatrixHandle m, int type, int begin, int end) const
     {
-        const std::string cfg = R"({"type": 0, "training": false, "iteration_begin": 0, "iteration_end": )" +
-                                std::to_string(rounds) + R"(, "strict_shape": false})";
+        const std::string cfg = R"({"type": )" + std::to_string(type) +
+                                R"(, "training": false, "iteration_begin": )" + std::to_string(begin) +
+                                R"(, "iteration_end": )" + std::to_string(end) + R"(, "strict_shape": false})";
         const bst_ulong* shape = nullptr;
         bst_ulong dim = 0;
         const float* out = nullptr;
@@ -96,7 +102,6 @@ public:
         return std::vector<float>(out, out + n);
     }
 
-private:
     BoosterHandle h_ = nullptr;
 };
 }  // namespace detail
@@ -128,11 +133,18 @@ inline xgboost_result train_and_predict(const Eigen::MatrixXf& x_train, const st
         for (int it = 0; it < o.fallback_rounds; ++it) b.update(it, dtrain.get());
         r.rounds = o.fallback_rounds;
     } else {
+        // The validation ranking after round it + 1 comes from adding the new tree's margins to
+        // those of the earlier trees: one tree predicted per round instead of all of them. Each
+        // per-tree margin includes the base score, so the sum is shifted by a constant per round,
+        // which changes no ranking and hence no AP.
         double best = -1;
         int best_rounds = 0;
+        std::vector<float> margin(static_cast<std::size_t>(va.rows()), 0.f);
         for (int it = 0; it < o.max_rounds; ++it) {
             b.update(it, dtrain.get());
-            const double ap = average_precision(b.predict(dval.get(), it + 1), y_val);
+            const std::vector<float> tree = b.predict_margin(dval.get(), it, it + 1);
+            for (std::size_t k = 0; k < margin.size(); ++k) margin[k] += tree[k];
+            const double ap = average_precision(margin, y_val);
             if (ap > best) {
                 best = ap;
                 best_rounds = it + 1;

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# End-to-end checks of `epilstm evaluate` on a small real store (four 120 kb windows of the shipped
+# pilot bigWigs on four chromosomes) with hand-made labels that exercise every bad-input path of the
+# issue: labels on a chromosome the representation lacks, loci outside the embedded regions, a task
+# with a single class, an empty task, a task without files, a fold whose test chromosome holds one
+# class. The report must still be written, say what was skipped and why, and hold every section
+# (random-weights control, smoothness, held-out reconstruction, score correlation). Then hard
+# errors: one line, exit 2. Finally: the same inputs give the same metrics.
+# usage: test_evaluate.sh <epilstm binary> <repo root> <shared dir> <scratch dir>
+set -uo pipefail
+bin=$1; root=$2; shared=$3; work=$4
+rm -rf "$work"; mkdir -p "$work"; cd "$work" || exit 1
+failures=0; passed=0
+ok()   { echo "ok   - $1"; passed=$((passed + 1)); }
+fail() { echo "FAIL - $1"; failures=$((failures + 1)); }
+expect_error() {  # <name> <substring> <command...>: exit 2, one stderr line containing it
+    local name=$1 want=$2; shift 2
+    "$@" >stdout.txt 2>stderr.txt; local rc=$?
+    if [ "$rc" -eq 2 ] && grep -qF -- "$want" stderr.txt && [ "$(grep -c 'epilstm: error' stderr.txt)" -eq 1 ]; then
+        ok "$name"
+    else
+        fail "$name (exit $rc, want 2 and an error containing '$want'; stderr: $(tail -3 stderr.txt))"
+    fi
+}
+has() { grep -qF -- "$2" "$1"; }  # has <file> <text>
+
+signal=$shared/data/roadmap_pilot_hg19/signal
+genome=$shared/data/annotations_hg19/hg19.chrom.sizes
+# Four windows inside dev regions (ENr231, ENr112, ENr114, ENr123), 25 bp aligned, 4,800 bins each.
+printf 'chr1\t151200000\t151320000\tw1\nchr2\t51700000\t51820000\tw2\nchr10\t55500000\t55620000\tw10\nchr12\t40400000\t40520000\tw12\n' >regions.bed
+"$bin" prepare --bigwig-dir "$signal" --genome "$genome" --regions regions.bed --out store.h5 -q >prep.txt 2>&1 \
+    || { fail "prepare: $(cat prep.txt)"; echo "$passed passed, $failures failed"; exit 1; }
+"$bin" train --store store.h5 --regions w1,w2,w10 --model model.h5 --epochs 1 --hidden-size 4 --frame-length 50 \
+    --batch 4 --seed 3 >train.txt 2>&1 || fail "train: $(cat train.txt)"
+"$bin" embed --model model.h5 --store store.h5 --out emb.h5 --streams 2 >embed.txt 2>&1 || fail "embed: $(cat embed.txt)"
+
+# Labels. Expression: 12 genes per window, alternating expressed / not, except chr12 (all
+# expressed: its fold has one class); one gene on chrY (absent) and two outside the windows.
+mkdir -p labels/expression labels/pei labels/tads
+{
+    printf 'gene_id\tchrom\ttss_1based\tstrand\tgene_biotype\texpressed\tpilot_region\n'
+    for w in chr1:151200000 chr2:51700000 chr10:55500000 chr12:40400000; do
+        c=${w%%:*}; s=${w##*:}
+        for i in $(seq 0 11); do
+            lab=$((i % 2)); [ "$c" = chr12 ] && lab=1
+            strand=+; [ $((i % 3)) -eq 0 ] && strand=-
+            printf 'G_%s_%d\t%s\t%d\t%s\tprotein_coding\t%d\tw\n' "$c" "$i" "$c" $((s + 5000 + i * 9000)) "$strand" "$lab"
+        done
+    done
+    printf 'G_Y\tchrY\t2000000\t+\tprotein_coding\t1\tw\n'
+    printf 'G_out1\tchr1\t151500000\t+\tprotein_coding\t0\tw\nG_out2\tchr2\t10000\t-\tprotein_coding\t1\tw\n'
+} >labels/expression/TEST.E116.gene_expressed.dev.tsv
+# Promoter–enhancer: every pair non-interacting (a single class).
+{
+    printf 'enhancer_chrom\tenhancer_start\tenhancer_end\tpromoter_chrom\tpromoter_start\tpromoter_end\tlabel\te\tp\n'
+    for c in chr1:151200000 chr2:51700000 chr10:55500000; do
+        printf '%s\t%d\t%d\t%s\t%d\t%d\t0\tw\tw\n' "${c%%:*}" $((${c##*:} + 1000)) $((${c##*:} + 3000)) "${c%%:*}" $((${c##*:} + 20000)) $((${c##*:} + 22000))
+    done
+} >labels/pei/TEST.E116.ep_pairs.dev.tsv
+# Domains: an empty file (an empty task). No replication_timing/ directory at all.
+: >labels/tads/TEST.E116.arrowhead_domains.dev.bed
+# Annotations and a score: promoters/genes BEDs (one gzip-compressed), a bedGraph score.
+printf 'chr12\t40410000\t40414000\nchr12\t40450000\t40454000\n' | gzip >promoters.bed.gz
+printf 'chr12\t40410000\t40480000\n' >genes.bed
+awk 'BEGIN { for (i = 0; i < 400; ++i) printf "chr1\t%d\t%d\t%.3f\n", 151200000 + i * 300, 151200000 + i * 300 + 300, (i % 17) / 17.0 }' >score.bedGraph
+
+base=(--embedding emb.h5 --store store.h5 --folds 4 --seed 5 --threads 1)
+args=("${base[@]}" --labels-dir labels)
+full=("${args[@]}" --model model.h5 --heldout-chroms chr12 --promoters promoters.bed.gz --genes genes.bed --score score.bedGraph)
+"$bin" evaluate "${full[@]}" --out out1 >eval1.txt 2>&1; rc=$?
+[ "$rc" -eq 0 ] && [ -s out1/report.md ] && [ -s out1/metrics.tsv ] && ok "evaluate writes report.md and metrics.tsv despite bad labels" \
+    || fail "evaluate (exit $rc): $(tail -5 eval1.txt)"
+r=out1/report.md
+has $r "chromosome chrY absent from the representation" && ok "report: label on an absent chromosome" || fail "no absent-chromosome note"
+has $r "2 of 51 loci skipped: outside the embedded regions" && ok "report: loci outside the regions, counted" || fail "no outside-regions note"
+has $r "promoter_enhancer / TEST: task skipped: all 3 usable loci have label 0" && ok "report: single-class task" || fail "no single-class note"
+has $r "domain_boundary / TEST: task skipped: no labelled loci" && ok "report: empty task" || fail "no empty-task note"
+has $r "replication_timing: task skipped: no label file" && ok "report: task without files" || fail "no missing-task note"
+has $r "folds without per-fold metrics" && ok "report: a single-class test fold" || fail "no single-class-fold note"
+for m in epi-lstm random-weights raw-signal pca majority; do
+    grep -qP "^gene_expression\tTEST\t$m\tpooled" out1/metrics.tsv && ok "metrics.tsv: pooled row of $m" || fail "metrics.tsv lacks $m"
+done
+has $r "| epi-lstm |" && has $r "| per-track mean |" && has out1/reconstruction.tsv "pearson_" \
+    && ok "report: held-out reconstruction table" || fail "no reconstruction section"
+awk -F'\t' 'NR > 1 && ($2 == "NA" || $3 == "NA" || $4 == "NA") { bad = 1 } END { exit bad }' out1/reconstruction.tsv \
+    && ok "reconstruction: MSE overall, at promoters (.gz BED) and gene bodies all computed" || fail "NA in $(cat out1/reconstruction.tsv | cut -f1-4)"
+has $r "random-weights" && has out1/smoothness.tsv "random-weights" && ok "random-weights control in downstream and smoothness" \
+    || fail "random-weights control missing"
+has out1/score_correlation.tsv "epi-lstm" && ok "score correlation written" || fail "no score correlation"
+if command -v gnuplot >/dev/null 2>&1; then
+    [ -s out1/plots/downstream_ap.png ] && [ -s out1/plots/smoothness.png ] && [ -s out1/plots/feature_vs_score.png ] \
+        && has $r "plots/downstream_ap.png" && ok "plots drawn and linked" || fail "plots missing: $(ls out1/plots)"
+else
+    has $r "plot not drawn: gnuplot is not installed" && ok "without gnuplot the report says so" || fail "no gnuplot note"
+fi
+# Every MSE of the model must beat nothing in particular here (one epoch), but be finite and positive.
+awk -F'\t' '$1 == "epi-lstm" { exit !($2 > 0 && $2 < 100) }' out1/reconstruction.tsv && ok "model MSE finite" || fail "model MSE"
+
+# The same inputs, the same numbers.
+"$bin" evaluate "${full[@]}" --out out2 >eval2.txt 2>&1
+cmp -s out1/metrics.tsv out2/metrics.tsv && cmp -s out1/reconstruction.tsv out2/reconstruction.tsv \
+    && ok "deterministic for a fixed seed" || fail "metrics differ between identical runs"
+
+# Hard errors: one line, exit 2.
+mkdir -p nolabels
+expect_error "label directory without label files" "no label files found" "$bin" evaluate "${base[@]}" --labels-dir nolabels --out e1
+expect_error "unknown task" "unknown task 'fires'" "$bin" evaluate "${args[@]}" --tasks fires --out e2
+printf 'chr1\t151200000\t151320000\tw1\nchr2\t51700000\t51820000\tw2\n' >two.bed
+"$bin" prepare --bigwig-dir "$signal" --genome "$genome" --regions two.bed --out two.h5 -q >/dev/null 2>&1
+expect_error "embedding of another store" "region w10 is not in two.h5" "$bin" evaluate --embedding emb.h5 --store two.h5 --labels-dir labels --out e3
+printf 'chr1\t151200000\t151200300\tnot-a-number\n' >bad.bedGraph
+expect_error "malformed score line" "bad.bedGraph:1: value 'not-a-number'" "$bin" evaluate "${args[@]}" --score bad.bedGraph --out e4
+expect_error "model with other tracks" "expects" "$bin" evaluate "${args[@]}" --model "$root/tests/fixtures/parity/softsign_layer_norm.model.h5" --out e5
+
+echo "$passed passed, $failures failed"
+[ "$failures" -eq 0 ]
