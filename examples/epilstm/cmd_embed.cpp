@@ -1,6 +1,7 @@
 // epilstm embed: the representation of any regions (seen in training or not) as HDF5, and on
 // request one bedGraph / bigWig per latent feature for genome browsers.
 #include "common.hpp"
+#include "device.hpp"
 
 #ifdef EPILSTM_HAVE_BIGWIG
 #include <epilstm/io/bigwig_writer.hpp>
@@ -21,6 +22,7 @@ struct embed_cli {
     std::vector<std::string> regions;
     std::vector<index_t> features;
     index_t streams = 1;
+    std::string device = "cpu";
 };
 
 /// Reads rows [first, first + count) of /regions/<name>/embedding of a written embedding file.
@@ -136,7 +138,7 @@ int run_embed(const embed_cli& o)
 #ifndef EPILSTM_HAVE_BIGWIG
     if (!o.bigwig_dir.empty()) write_bigwigs({}, io::signal_store(o.store), {}, {}, 0, {});  // says why not
 #endif
-    with_checkpoint(o.model, [&](auto& model, const io::checkpoint& ck) {
+    with_checkpoint(o.model, [&](auto& model, const io::checkpoint& ck) { with_device(o.device, [&](auto device) {
         const index_t E = model.embedding_size();
         for (index_t j : o.features)
             if (j < 0 || j >= E)
@@ -147,7 +149,7 @@ int run_embed(const embed_cli& o)
             const auto s = load_signal(o.matrix, model.input_size());
             rowmajor emb(s.x.rows(), E);
             progress_bar bar("embed", "frames");
-            run_model(model, s.view(), o.streams, emb.data(), nullptr,
+            run_model_on(device, model, s.view(), o.streams, emb.data(), nullptr,
                       [&](index_t k, index_t n, double) { bar.update(k + 1, n, double(k + 1)); });
             io::write_matrices(o.out, {{"/embedding", emb}});
             std::cout << "wrote " << o.out.string() << " (/embedding [" << emb.rows() << ", " << E << "])\n";
@@ -171,7 +173,7 @@ int run_embed(const embed_cli& o)
         for (index_t r = 0; r < src.regions(); ++r) {
             const auto& ri = store.regions()[static_cast<std::size_t>(ids[static_cast<std::size_t>(r)])];
             w.begin_region(ri.name, ri.chrom, ri.start, ri.end, ri.bin_size, ri.positions);
-            run_region(model, src, r, o.streams, false,
+            run_region_on(device, model, src, r, o.streams, false,
                        [&](index_t first, const auto& emb, const auto*) {
                            w.write_rows(first, emb.cols(), emb.data());
                            done += static_cast<double>(emb.cols());
@@ -186,7 +188,7 @@ int run_embed(const embed_cli& o)
             for (index_t j = 0; j < E; ++j) features.push_back(j);
         if (!o.bedgraph_dir.empty()) write_bedgraphs(o.out, store, ids, features, E, o.bedgraph_dir);
         if (!o.bigwig_dir.empty()) write_bigwigs(o.out, store, ids, features, E, o.bigwig_dir);
-    });
+    }); });
     return 0;
 }
 
@@ -209,6 +211,7 @@ command add_embed_command(CLI::App& app)
                   "hidden state at each stream start)")
         ->check(CLI::PositiveNumber)
         ->capture_default_str();
+    add_device_option(c, o->device);
     c->add_option("--bedgraph", o->bedgraph_dir, "also write DIR/feature_<j>.bedGraph for each chosen feature");
     c->add_option("--bigwig", o->bigwig_dir, "also write DIR/feature_<j>.bigWig for each chosen feature");
     c->add_option("--features", o->features, "latent features to write as bedGraph/bigWig (default: all)")

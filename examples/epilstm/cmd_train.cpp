@@ -1,6 +1,7 @@
 // epilstm train: from an HDF5 signal matrix (in memory) or a signal store (out of core), with
 // periodic atomic checkpoints, --resume, and a checkpoint on Ctrl-C.
 #include "common.hpp"
+#include "device.hpp"
 
 #include <csignal>
 #include <cstdlib>
@@ -42,6 +43,7 @@ struct train_cli {
     bool resume = false;
     std::string init;
     double checkpoint_minutes = 10;
+    std::string device = "cpu";
     model_options model_opts;
     CLI::App* app = nullptr;
 };
@@ -89,8 +91,8 @@ void check_tracks(const fs::path& model, const std::vector<std::string>& model_t
                               "' there (a model only continues on the track list it was trained on)");
 }
 
-template <class M>
-int train_model(M& model, const train_cli& o, const training_data& d, const io::checkpoint* resume)
+template <class Device, class M>
+int train_model_on(Device device, M& model, const train_cli& o, const training_data& d, const io::checkpoint* resume)
 {
     train_options to;
     to.streams = o.batch;
@@ -114,15 +116,17 @@ int train_model(M& model, const train_cli& o, const training_data& d, const io::
         to.shuffle = s.shuffle;
         to.seed = s.seed;
     }
-    trainer<M> tr(model, to);
+    const auto trainer_ptr = make_trainer(device, model, to);
+    auto& tr = *trainer_ptr;
     if (resume) {
         if (resume->optimizer)
-            tr.optimizer().restore(resume->optimizer->m, resume->optimizer->v, resume->optimizer->step);
+            restore_optimizer(tr, resume->optimizer->m, resume->optimizer->v, resume->optimizer->step);
         tr.restore(*resume->training);
     }
 
     const schedule_options sched{to.streams, to.shuffle, to.seed};
     auto save = [&] {
+        sync_to_host(tr);  // the GPU trainer's parameters and moments live on the device
         const io::optimizer_state st{tr.optimizer().first_moment(), tr.optimizer().second_moment(),
                                      tr.optimizer().steps()};
         const io::training_progress prog{&tr.state(), sched};
@@ -135,7 +139,7 @@ int train_model(M& model, const train_cli& o, const training_data& d, const io::
               << " H=" << model.hidden_size() << " D=" << model.input_size() << " on " << d.positions << " positions in "
               << d.source.regions() << " region(s) of " << d.path.string() << ": epochs " << tr.state().epoch + 1
               << ".." << o.epochs << ", " << to.streams << " streams per region, frame " << model.frame_length()
-              << (to.shuffle ? ", shuffled" : "") << "\n";
+              << (to.shuffle ? ", shuffled" : "") << ", device " << Device::name << "\n";
     if (d.matrix) std::cout << "per-track-mean baseline MSE " << per_track_mean_mse(*d.matrix) << "\n";
     std::cout.flush();
 
@@ -157,7 +161,7 @@ int train_model(M& model, const train_cli& o, const training_data& d, const io::
             [&](index_t i, index_t n, double loss) {
                 bar.update(i + 1, n, tr.state().weight_sum - w0, loss);
             },
-            [&](const trainer<M>&) {
+            [&](const auto&) {
                 // Test hook: deliver a real SIGINT after a given number of batches, so the Ctrl-C
                 // path is tested deterministically (tests/cli/test_pipeline.sh).
                 if (test_sigint_after > 0 && ++batches_seen == test_sigint_after) std::raise(SIGINT);
@@ -194,6 +198,12 @@ int train_model(M& model, const train_cli& o, const training_data& d, const io::
     }
     std::cout << "done: " << o.epochs << " epochs; model " << o.model.string() << "\n";
     return 0;
+}
+
+template <class M>
+int train_model(M& model, const train_cli& o, const training_data& d, const io::checkpoint* resume)
+{
+    return with_device(o.device, [&](auto device) { return train_model_on(device, model, o, d, resume); });
 }
 
 int run_train(train_cli& o)
@@ -261,6 +271,7 @@ command add_train_command(CLI::App& app)
         ->capture_default_str();
     c->add_flag("--resume", o->resume, "continue the run saved in --model (optimizer and schedule state included)");
     c->add_option("--init", o->init, "start from the weights of this checkpoint");
+    add_device_option(c, o->device);
     add_model_options(c, o->model_opts);
     return {c, [o] { return run_train(*o); }};
 }

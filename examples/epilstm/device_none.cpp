@@ -1,0 +1,16 @@
+// The CUDA part of the `epilstm` program in a build without nvcc: --device cuda reports why not.
+#include "device_session.hpp"
+
+#include <epilstm/error.hpp>
+
+namespace epilstm::cli {
+
+bool cuda_compiled() { return false; }
+int cuda_device_count() { return 0; }
+std::unique_ptr<gpu_session> make_gpu_session(const model_config&, const gpu_adam&)
+{
+    throw input_error("--device cuda: this epilstm was built without CUDA (configure with nvcc available, "
+                      "see docs/gpu.md)");
+}
+
+}  // namespace epilstm::cli
