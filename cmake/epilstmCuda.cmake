@@ -20,7 +20,9 @@ if(EPILSTM_CUDA)
     check_language(CUDA)
     if(NOT CMAKE_CUDA_COMPILER AND EXISTS "/usr/local/cuda/bin/nvcc")
         # PATH without /usr/local/cuda/bin: check_language finds nothing, the toolkit is still there.
+        # check_language leaves a NOTFOUND normal variable that shadows the cache entry (CMP0126).
         set(CMAKE_CUDA_COMPILER "/usr/local/cuda/bin/nvcc" CACHE FILEPATH "CUDA compiler" FORCE)
+        set(CMAKE_CUDA_COMPILER "/usr/local/cuda/bin/nvcc")
     endif()
     if(CMAKE_CUDA_COMPILER)
         if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES OR CMAKE_CUDA_ARCHITECTURES STREQUAL "")
