@@ -12,7 +12,8 @@
 //                  folds): pooled AP of each task × cell type, averaged over the cell types of a
 //                  task, then over the tasks
 //   R² at 1 kb     smoothness (eval/smoothness.hpp, paper §4.4) of the representation of every region
-//   positions/s    training throughput (positions in the loss per second of training wall time)
+//   positions/s    training throughput: positions in the loss per second of training wall time, and
+//                  per CPU second of the process (steadier when the machine is shared)
 //
 // The store's transformed signal itself (no model) is scored as a reference row. Writes
 // <out>/ablation.tsv and <out>/ablation.md and prints the markdown table. A bad input ends with one
@@ -36,6 +37,7 @@
 #endif
 
 #include <chrono>
+#include <ctime>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -103,7 +105,7 @@ struct study {
 struct result {
     std::string name, activation, normalization, encoder;
     index_t hidden = 0, width = 0, parameters = 0;
-    double trained_positions = 0, train_seconds = nan, train_rate = nan, train_mse = nan;
+    double trained_positions = 0, train_seconds = nan, train_rate = nan, train_cpu_rate = nan, train_mse = nan;
     double heldout_mse = nan, map = nan, smooth = nan, embed_seconds = nan, eval_seconds = nan;
     std::map<std::string, double> task_ap;       ///< pooled AP, mean over the task's cell types
     std::map<std::string, double> task_fold_ap;  ///< per-fold mean AP, mean over cell types
@@ -120,6 +122,15 @@ std::string fmt(double v, int digits)
 double seconds_since(clock_type::time_point t0)
 {
     return std::chrono::duration<double>(clock_type::now() - t0).count();
+}
+
+/// CPU seconds of the whole process (every thread): unlike wall time, barely moved by other work
+/// on the machine, so the throughput of variants trained minutes apart stays comparable.
+double cpu_seconds()
+{
+    timespec ts{};
+    ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
 }
 
 void write_text(const fs::path& path, const std::string& text)
@@ -279,14 +290,14 @@ result run_variant(const study& s, const options& o)
     to.adam.learning_rate = o.lr;
     trainer<M> tr(model, to);
     const auto t0 = clock_type::now();
-    double seen = 0, loss_sum = 0;
+    const double c0 = cpu_seconds();
+    double seen = 0;
     for (index_t epoch = 0;; ++epoch) {
         if (o.positions <= 0 && epoch >= o.epochs) break;
         const pass_result p = tr.train_epoch(s.train_src, {}, [&](const trainer<M>& t) {
             return o.positions <= 0 || seen + t.state().weight_sum < o.positions;
         });
         seen += p.weight;
-        loss_sum += p.loss * p.weight;
         r.train_mse = p.loss;  // of the last (possibly partial) epoch
         if (!p.completed || (o.positions > 0 && seen >= o.positions)) break;
         if (p.weight <= 0) throw input_error(o.store.string() + ": the training regions hold no position in the loss");
@@ -294,6 +305,8 @@ result run_variant(const study& s, const options& o)
     r.train_seconds = seconds_since(t0);
     r.trained_positions = seen;
     r.train_rate = r.train_seconds > 0 ? seen / r.train_seconds : nan;
+    const double cpu = cpu_seconds() - c0;
+    r.train_cpu_rate = cpu > 0 ? seen / cpu : nan;
 
     // Held-out reconstruction.
     const auto t1 = clock_type::now();
@@ -326,14 +339,15 @@ std::string markdown_table(const study& s, const std::vector<result>& rows)
     std::ostringstream md;
     md << "| variant | E | parameters | held-out MSE | mAP |";
     for (const auto& t : s.task_names) md << " AP " << t << " |";
-    md << " R² 1 kb | train positions/s |\n|---|---:|---:|---:|---:|";
+    md << " R² 1 kb | train positions/s | per CPU-s |\n|---|---:|---:|---:|---:|";
     for (std::size_t i = 0; i < s.task_names.size(); ++i) md << "---:|";
-    md << "---:|---:|\n";
+    md << "---:|---:|---:|\n";
     for (const auto& r : rows) {
         md << "| " << r.name << " | " << r.width << " | " << (r.parameters > 0 ? std::to_string(r.parameters) : "—")
            << " | " << fmt(r.heldout_mse, 4) << " | " << fmt(r.map, 3) << " |";
         for (const auto& t : s.task_names) md << " " << fmt(r.task_ap.at(t), 3) << " |";
-        md << " " << fmt(r.smooth, 3) << " | " << (std::isnan(r.train_rate) ? "—" : fmt(r.train_rate, 0)) << " |\n";
+        md << " " << fmt(r.smooth, 3) << " | " << (std::isnan(r.train_rate) ? "—" : fmt(r.train_rate, 0)) << " | "
+           << (std::isnan(r.train_cpu_rate) ? "—" : fmt(r.train_cpu_rate, 0)) << " |\n";
     }
     return md.str();
 }
@@ -342,14 +356,14 @@ std::string tsv_table(const study& s, const std::vector<result>& rows)
 {
     std::ostringstream t;
     t << "variant\tactivation\tnormalization\thidden_size\tencoder\twidth\tparameters\ttrain_positions\ttrain_seconds"
-         "\ttrain_positions_per_s\ttrain_mse\theldout_mse\tmap";
+         "\ttrain_positions_per_s\ttrain_positions_per_s_cpu\ttrain_mse\theldout_mse\tmap";
     for (const auto& n : s.task_names) t << "\tap_" << n;
     for (const auto& n : s.task_names) t << "\tfold_ap_" << n;
     t << "\tsmoothness_r2_1kb\tembed_seconds\teval_seconds\n";
     for (const auto& r : rows) {
         t << r.name << '\t' << r.activation << '\t' << r.normalization << '\t' << r.hidden << '\t' << r.encoder << '\t'
           << r.width << '\t' << r.parameters << '\t' << fmt(r.trained_positions, 0) << '\t' << fmt(r.train_seconds, 3)
-          << '\t' << fmt(r.train_rate, 0) << '\t' << fmt(r.train_mse, 6) << '\t' << fmt(r.heldout_mse, 6) << '\t'
+          << '\t' << fmt(r.train_rate, 0) << '\t' << fmt(r.train_cpu_rate, 0) << '\t' << fmt(r.train_mse, 6) << '\t' << fmt(r.heldout_mse, 6) << '\t'
           << fmt(r.map, 6);
         for (const auto& n : s.task_names) t << '\t' << fmt(r.task_ap.at(n), 6);
         for (const auto& n : s.task_names) t << '\t' << fmt(r.task_fold_ap.at(n), 6);
@@ -401,10 +415,10 @@ int run(const options& o)
         result r = run_variant<M>(s, o);
         ++done;
         std::fprintf(stderr,
-                     "ablation: [%2zu/%zu] %-24s held-out MSE %s  mAP %s  R² 1 kb %s  %.0f positions/s  (train %.1f s, "
+                     "ablation: [%2zu/%zu] %-24s held-out MSE %s  mAP %s  R² 1 kb %s  %.0f positions/s (%.0f per CPU-s)  (train %.1f s, "
                      "embed %.1f s, eval %.1f s)\n",
                      done, chosen, r.name.c_str(), fmt(r.heldout_mse, 4).c_str(), fmt(r.map, 3).c_str(),
-                     fmt(r.smooth, 3).c_str(), r.train_rate, r.train_seconds, r.embed_seconds, r.eval_seconds);
+                     fmt(r.smooth, 3).c_str(), r.train_rate, r.train_cpu_rate, r.train_seconds, r.embed_seconds, r.eval_seconds);
         rows.push_back(std::move(r));
     });
     const double total = seconds_since(t_start);
@@ -413,8 +427,8 @@ int run(const options& o)
     std::ostringstream md;
     md << "# Epi-LSTM ablation\n\n"
        << "Store `" << o.store.string() << "` (" << s.tracks << " tracks, " << s.bin_size << " bp bins); trained on "
-       << s.train_regions.size() << " regions (" << fmt(s.train_positions, 0) << " positions), " << o.heldout
-       << " held out (" << s.heldout_regions.size() << " regions, " << fmt(s.heldout_positions, 0) << " positions).\n\n"
+       << s.train_regions.size() << " region(s) (" << fmt(s.train_positions, 0) << " positions), " << o.heldout
+       << " held out (" << s.heldout_regions.size() << " region(s), " << fmt(s.heldout_positions, 0) << " positions).\n\n"
        << "Training: seed " << o.seed << ", "
        << (o.positions > 0 ? fmt(o.positions, 0) + " positions" : std::to_string(o.epochs) + " epoch(s)") << ", "
        << o.batch << " streams per region, frame " << o.frame << ", Adam lr " << o.lr
@@ -430,7 +444,8 @@ int run(const options& o)
               return t.empty() ? std::string("none usable") : t;
           }()
        << ").\nR² 1 kb: smoothness of the representation (paper §4.4) at a lag of " << s.smooth_lag
-       << " positions, every region.\n\n"
+       << " positions, every region.\nTrain positions/s: positions in the loss per second of training wall time; "
+          "per CPU-s: per CPU second of the process (less sensitive to other work on the machine).\n\n"
        << table << "\nTotal wall time " << fmt(total, 0) << " s.\n";
     if (!s.notes.empty()) {
         md << "\n## Notes\n\n";
