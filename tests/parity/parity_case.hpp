@@ -46,5 +46,7 @@ parity_output run_device(const parity_input& in);
 /// False when the backend cannot run here (no GPU); the test then exits with the skip code.
 bool device_available();
 std::string device_name();
+/// The largest relative error the driver saw (test_parity.cpp).
+double largest_relative_error();
 
 }  // namespace epilstm::parity
