@@ -4,7 +4,8 @@
 //   R²(k) = 1 − Σ ‖z(x+k) − (B z(x) + b)‖² / Σ ‖z(x+k) − mean z‖²
 //
 // with B, b the least-squares fit over every pair (x, x+k) inside one region (pairs never span two
-// regions). Computed from accumulated Gram matrices, so any genome length costs O(E²) memory.
+// regions). Computed from accumulated Gram matrices, so any genome length costs O(E²) memory; each
+// region's Gram matrix is formed once and shared by every lag.
 #pragma once
 
 #include <epilstm/config.hpp>
@@ -29,27 +30,36 @@ public:
     {
     }
 
-    /// Adds the pairs of a region: rows [n, E] (one row per position), lag in positions. Works in
-    /// blocks of positions, each two matrix products.
+    /// Adds the pairs of a region: rows [n, E] (one row per position), lag in positions.
     template <class Rows>
     void add_region(const Rows& rows, index_t lag)
     {
         if (rows.cols() != E_) throw shape_error("epilstm: smoothness: region width differs from the representation's");
-        constexpr index_t block = 65536;
-        const index_t pairs = rows.rows() - lag;
-        Eigen::MatrixXd x, y;
-        for (index_t first = 0; first < pairs; first += block) {
-            const index_t m = std::min(block, pairs - first);
-            x.resize(m, E_ + 1);
-            x.leftCols(E_) = rows.middleRows(first, m).template cast<double>();
-            x.col(E_).setOnes();
-            y = rows.middleRows(first + lag, m).template cast<double>();
-            xtx_.noalias() += x.transpose() * x;
-            xty_.noalias() += x.transpose() * y;
-            ysum_ += y.colwise().sum().transpose();
-            yy_ += y.squaredNorm();
-            n_ += m;
-        }
+        const Eigen::MatrixXd x = rows.template cast<double>();
+        Eigen::MatrixXd gram = Eigen::MatrixXd::Zero(E_, E_);
+        gram.selfadjointView<Eigen::Lower>().rankUpdate(x.transpose());
+        add_region(x, gram.selfadjointView<Eigen::Lower>(), lag);
+    }
+
+    /// Adds the pairs of a region given in double with its Gram matrix xᵀx (computed once for all
+    /// lags: the pairs' own Gram is it minus the last `lag` rows', so each lag costs one product).
+    void add_region(const Eigen::MatrixXd& x, const Eigen::MatrixXd& gram, index_t lag)
+    {
+        const index_t n = x.rows(), m = n - lag;
+        if (m <= 0) return;
+        const auto head = x.topRows(m), tail = x.bottomRows(lag), lead = x.topRows(lag), y = x.bottomRows(m);
+        xtx_.topLeftCorner(E_, E_) += gram;
+        xtx_.topLeftCorner(E_, E_).noalias() -= tail.transpose() * tail;
+        const Eigen::VectorXd sx = head.colwise().sum().transpose();
+        xtx_.col(E_).head(E_) += sx;
+        xtx_.row(E_).head(E_) += sx.transpose();
+        xtx_(E_, E_) += static_cast<double>(m);
+        xty_.topRows(E_).noalias() += head.transpose() * y;
+        const Eigen::VectorXd sy = y.colwise().sum().transpose();
+        xty_.row(E_) += sy.transpose();
+        ysum_ += sy;
+        yy_ += gram.trace() - lead.squaredNorm();
+        n_ += m;
     }
 
     index_t pairs() const { return n_; }
@@ -82,13 +92,19 @@ private:
 template <class Region>
 std::vector<double> smoothness(const std::vector<Region>& regions, index_t width, const std::vector<index_t>& lags)
 {
-    std::vector<double> out;
-    for (index_t lag : lags) {
+    for (index_t lag : lags)
         if (lag <= 0) throw input_error("epilstm: smoothness lags must be positive (got " + std::to_string(lag) + ")");
-        lagged_regression fit(width);
-        for (const auto& r : regions) fit.add_region(r, lag);
-        out.push_back(fit.r_squared());
+    std::vector<lagged_regression> fits(lags.size(), lagged_regression(width));
+    for (const auto& r : regions) {  // each region converted and its Gram matrix formed once
+        if (r.cols() != width) throw shape_error("epilstm: smoothness: region width differs from the representation's");
+        const Eigen::MatrixXd x = r.template cast<double>();
+        Eigen::MatrixXd gram = Eigen::MatrixXd::Zero(width, width);
+        gram.selfadjointView<Eigen::Lower>().rankUpdate(x.transpose());
+        gram = gram.selfadjointView<Eigen::Lower>();
+        for (std::size_t k = 0; k < lags.size(); ++k) fits[k].add_region(x, gram, lags[k]);
     }
+    std::vector<double> out;
+    for (const auto& f : fits) out.push_back(f.r_squared());
     return out;
 }
 
