@@ -7,7 +7,11 @@
 #      chr7, which are held out (a cross-chromosome split, as in the paper's evaluation);
 #   4. embed every region, the held-out ones included, to HDF5 and one bigWig per latent feature;
 #   5. reconstruct the held-out chr7 regions through `epilstm reconstruct` (MODEL-SPEC's reference
-#      entry point) and report their MSE against the per-track-mean baseline.
+#      entry point) and report their MSE against the per-track-mean baseline;
+#   6. evaluate: downstream classification of the pilot labels (XGBoost, cross-chromosome folds) for
+#      the representation, a random-weights control, the raw signal, PCA and the majority baseline;
+#      smoothness; held-out reconstruction quality; correlation with CpG-island coverage. Writes
+#      report.md with tables and PNG plots.
 # Outputs go to $EPILSTM_OUT (default: results/main in the repository). Options through the
 # environment: EPILSTM_EPOCHS (20), EPILSTM_HIDDEN (16), EPILSTM_BATCH (32), EPILSTM_SEED (1).
 set -euo pipefail
@@ -54,6 +58,13 @@ echo "==> reconstructing the held-out chr7 regions (epilstm reconstruct)"
 "$bin" reconstruct --model "$out/model.h5" --matrix "$out/heldout_chr7.h5" --out "$out/heldout_chr7.reconstruction.h5" \
     | tee "$out/reconstruct.log"
 
+echo "==> evaluating the representation against its baselines (epilstm evaluate)"
+ann=$shared/data/annotations_hg19
+"$bin" evaluate --embedding "$out/embedding.h5" --store "$out/store.h5" --model "$out/model.h5" \
+    --labels-dir "$shared/data/pilot_labels_hg19" --heldout-chroms chr7 --streams 8 \
+    --promoters "$ann/RefSeqTSS2kb.hg19.bed.gz" --genes "$ann/RefSeqGene.hg19.bed.gz" \
+    --score "$ann/CpGIsland.hg19.bed.gz" --seed "$seed" --out "$out/evaluation" 2>"$out/evaluate.log"
+
 echo
 echo "==> done in $((SECONDS - t0)) s. Results:"
 echo "    signal store (all dev regions)   $out/store.h5"
@@ -61,5 +72,12 @@ echo "    model checkpoint                 $out/model.h5"
 echo "    representation, every region     $out/embedding.h5 (/regions/<name>/embedding [n, $hidden])"
 echo "    one bigWig per latent feature    $out/bigwig/feature_<j>.bigWig"
 echo "    held-out chr7 reconstruction     $out/heldout_chr7.reconstruction.h5 (/embedding, /reconstruction)"
-echo "    logs                             $out/train.log, $out/embed.log, $out/reconstruct.log"
+echo "    evaluation report (tables, plots) $out/evaluation/report.md (plots/*.png, metrics.tsv, smoothness.tsv,"
+echo "                                     reconstruction.tsv, score_correlation.tsv)"
+echo "    logs                             $out/train.log, $out/embed.log, $out/reconstruct.log, $out/evaluate.log"
 grep "reconstruction MSE" "$out/reconstruct.log" | sed 's/^/    held-out chr7: /'
+echo
+echo "==> downstream classification ($out/evaluation/report.md; plots in $out/evaluation/plots/)"
+sed -n '/^| task | cell type/,/^$/p' "$out/evaluation/report.md"
+echo "==> held-out chr7 reconstruction quality"
+sed -n '/^| predictor/,/^$/p' "$out/evaluation/report.md"
