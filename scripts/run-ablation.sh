@@ -33,7 +33,7 @@ echo "==> building epilstm and epilstm-ablation (build/ablation)"
 # Its own build tree, tuned for this machine (-march=native), separate from the test builds.
 cmake -S . -B build/ablation -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEPILSTM_NATIVE=ON -DEPILSTM_BUILD_TESTS=OFF \
     -DEPILSTM_BUILD_BENCH=OFF >/dev/null
-cmake --build build/ablation --target epilstm_cli epilstm_ablation -j 2
+cmake --build build/ablation --target epilstm_ablation -j 2
 bin=$root/build/ablation/bin
 [ -x "$bin/epilstm-ablation" ] || { echo "run-ablation: epilstm-ablation was not built (needs HDF5 and XGBoost)" >&2; exit 1; }
 mkdir -p "$out"
@@ -41,7 +41,8 @@ mkdir -p "$out"
 if [ -f "$store" ]; then
     echo "==> using the existing signal store $store"
 else
-    echo "==> preparing the signal store from $data/signal"
+    echo "==> building epilstm (for \`epilstm prepare\`) and preparing the signal store from $data/signal"
+    cmake --build build/ablation --target epilstm_cli -j 2
     awk -F'\t' 'NR > 1 && $9 == "dev" {print $2 "\t" $7 "\t" $8 "\t" $1}' "$data/regions.tsv" >"$out/regions.bed"
     "$bin/epilstm" prepare --bigwig-dir "$data/signal" --genome "$genome" --regions "$out/regions.bed" --out "$store"
 fi
