@@ -25,6 +25,7 @@
 #include <epilstm/eval/smoothness.hpp>
 #include <epilstm/eval/tasks.hpp>
 #include <epilstm/io/signal_store.hpp>
+#include <epilstm/io/text_file.hpp>
 #include <epilstm/io/store_source.hpp>
 #include <epilstm/train/trainer.hpp>
 
@@ -133,16 +134,6 @@ double cpu_seconds()
     return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
 }
 
-void write_text(const fs::path& path, const std::string& text)
-{
-    const fs::path tmp = fs::path(path.string() + ".tmp-" + std::to_string(::getpid()));
-    {
-        std::ofstream os(tmp);
-        os << text;
-        if (!os) throw io_error(tmp.string() + ": cannot write");
-    }
-    fs::rename(tmp, path);
-}
 
 study open_study(const options& o)
 {
@@ -452,8 +443,8 @@ int run(const options& o)
         for (const auto& n : s.notes) md << "- " << n << "\n";
     }
     fs::create_directories(o.out);
-    write_text(o.out / "ablation.tsv", tsv_table(s, rows));
-    write_text(o.out / "ablation.md", md.str());
+    io::write_text_file(o.out / "ablation.tsv", tsv_table(s, rows));
+    io::write_text_file(o.out / "ablation.md", md.str());
     std::printf("per-track-mean held-out MSE %s\n\n%s\n", fmt(s.baseline_mse, 4).c_str(), table.c_str());
     std::printf("ablation: %zu variants in %.0f s; wrote %s and %s\n", done, total, (o.out / "ablation.md").c_str(),
                 (o.out / "ablation.tsv").c_str());

@@ -26,6 +26,7 @@
 #include <epilstm/eval/smoothness.hpp>
 #include <epilstm/eval/tasks.hpp>
 #include <epilstm/io/signal_store.hpp>
+#include <epilstm/io/text_file.hpp>
 
 #include <cstdio>
 #include <fstream>
@@ -49,17 +50,6 @@ struct evaluate_options {
     std::vector<std::string> tasks = eval::known_tasks();
 };
 
-/// Writes `text` to `path` atomically (temporary file, then rename).
-void write_text(const fs::path& path, const std::string& text)
-{
-    const fs::path tmp = fs::path(path.string() + ".tmp-" + std::to_string(::getpid()));
-    {
-        std::ofstream os(tmp);
-        os << text;
-        if (!os) throw io_error(tmp.string() + ": cannot write");
-    }
-    fs::rename(tmp, path);
-}
 
 std::string fmt(double v, int digits = 3)
 {
@@ -230,7 +220,7 @@ int run_evaluate(const evaluate_options& o)
                          t.y.size(), static_cast<long>(t.positives), static_cast<long>(t.folds.count));
             const Eigen::MatrixXf x = m.rep ? eval::task_features(t, *m.rep) : Eigen::MatrixXf(static_cast<index_t>(t.y.size()), 0);
             eval::cv_result cv = eval::cross_validate(x, t.y, t.chroms, t.folds, xo);
-            if (!m.rep) {
+            if (!m.rep && !std::isnan(cv.pooled_ap)) {
                 // The majority baseline ranks nothing: pooling its per-fold constants would turn the
                 // folds' positive rates into a spurious ranking (AUROC below 0.5). Its pooled AP is
                 // the positive rate and its AUROC 0.5 by definition.
@@ -353,7 +343,7 @@ int run_evaluate(const evaluate_options& o)
             st << '\n';
         }
         md << "\n";
-        write_text(o.out / "smoothness.tsv", st.str());
+        io::write_text_file(o.out / "smoothness.tsv", st.str());
     }
 
     // ---- reconstruction quality on held-out regions ----
@@ -401,7 +391,7 @@ int run_evaluate(const evaluate_options& o)
             for (double v : s.pearson) rt << '\t' << fmt(v, 6);
             rt << '\n';
         }
-        write_text(o.out / "reconstruction.tsv", rt.str());
+        io::write_text_file(o.out / "reconstruction.tsv", rt.str());
         std::vector<std::string> tracks = store.track_ids();
         md << "\n" << image(plot_bars(plots / "reconstruction_pearson", "Held-out reconstruction: Pearson r per track",
                                       "Pearson r", tracks, {"epi-lstm", q[1].first}, {q[0].second.pearson, q[1].second.pearson}),
@@ -441,7 +431,7 @@ int run_evaluate(const evaluate_options& o)
             md << " |\n";
             if (m.name == "epi-lstm" && !order.empty() && !std::isnan(r[order[0]])) best_j = order[0];
         }
-        write_text(o.out / "score_correlation.tsv", ct.str());
+        io::write_text_file(o.out / "score_correlation.tsv", ct.str());
         md << "\nAll correlations: `score_correlation.tsv`.\n\n";
         if (best_j >= 0) {
             const auto h = eval::feature_score_histogram(emb, best_j, scores, 60, 40);
@@ -456,8 +446,8 @@ int run_evaluate(const evaluate_options& o)
     if (skipped.empty()) md << "Nothing was skipped.\n";
     for (const auto& s : skipped) md << "- " << s << "\n";
 
-    write_text(o.out / "metrics.tsv", tsv.str());
-    write_text(o.out / "report.md", md.str());
+    io::write_text_file(o.out / "metrics.tsv", tsv.str());
+    io::write_text_file(o.out / "report.md", md.str());
     std::printf("evaluate: report %s, metrics %s, plots %s\n", (o.out / "report.md").c_str(), (o.out / "metrics.tsv").c_str(),
                 plots.c_str());
     return 0;
