@@ -59,6 +59,16 @@ std::string fmt(double v, int digits = 3)
     return b;
 }
 
+/// A task's name on a plot axis.
+std::string short_task(const std::string& t)
+{
+    if (t == "gene_expression") return "expression";
+    if (t == "promoter_enhancer") return "P-E pairs";
+    if (t == "domain_boundary") return "domain bound.";
+    if (t == "replication_timing") return "repl. timing";
+    return t;
+}
+
 std::string bp_label(std::int64_t bp) { return bp >= 1000 ? std::to_string(bp / 1000) + " kb" : std::to_string(bp) + " bp"; }
 
 /// The regions of `r` on the given chromosomes (or not on them).
@@ -213,7 +223,7 @@ int run_evaluate(const evaluate_options& o)
             skipped.push_back(t.what() + ": task skipped: " + t.skip_reason);
             continue;
         }
-        plotted_tasks.push_back(set.task + " / " + set.cell_type);
+        plotted_tasks.push_back(short_task(set.task) + " " + set.cell_type);
         std::map<std::string, index_t> fold_skips;
         for (const auto& m : methods) {
             std::fprintf(stderr, "evaluate: %s, %s: %zu loci (%ld positive), %ld folds\n", t.what().c_str(), m.name.c_str(),

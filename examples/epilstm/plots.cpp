@@ -1,5 +1,6 @@
 #include "plots.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -30,7 +31,7 @@ std::string num(double v)
 }
 
 /// Writes data and script, runs gnuplot on the script.
-plot_result draw(const fs::path& stem, const std::string& data, const std::string& script)
+plot_result draw(const fs::path& stem, const std::string& data, const std::string& script, int width = 1100)
 {
     plot_result r;
     const fs::path dat = fs::path(stem.string() + ".dat"), gp = fs::path(stem.string() + ".gp"),
@@ -38,7 +39,7 @@ plot_result draw(const fs::path& stem, const std::string& data, const std::strin
     {
         std::ofstream d(dat), g(gp);
         d << data;
-        g << "set terminal pngcairo size 1100,620 font 'Sans,11' noenhanced\nset output " << quoted(png.string())
+        g << "set terminal pngcairo size " << width << ",620 font 'Sans,11' noenhanced\nset output " << quoted(png.string())
           << "\ndat = " << quoted(dat.string()) << "\n" << script;
         if (!d || !g) return {{}, "cannot write " + gp.string()};
     }
@@ -85,7 +86,9 @@ plot_result plot_bars(const fs::path& stem, const std::string& title, const std:
         p << (s ? ", " : "") << "dat using " << s + 2 << (s == 0 ? ":xtic(1)" : "") << " title columnhead lc rgb '"
           << palette[s % 8] << "'";
     p << "\n";
-    return draw(stem, d.str(), p.str());
+    // Wide enough for every bar to stay readable: about 14 px per bar.
+    const int width = std::max(1100, 320 + static_cast<int>(groups.size() * (series.size() + 1)) * 14);
+    return draw(stem, d.str(), p.str(), width);
 }
 
 plot_result plot_lines(const fs::path& stem, const std::string& title, const std::string& xlabel,
