@@ -1,31 +1,20 @@
 // Decoder wiring and encoder direction tags for device models, and the named variants.
 //
 // The device model reads only `decoder_takes_encoder_cell` and `is_bidirectional` from its tags,
-// so the CPU model's tags (model/epi_lstm.hpp) work as well where that header may be included (g++
-// code); these copies exist because .cu files must not include Eigen.
+// which are the CPU model's own (model/wiring.hpp, free of Eigen so .cu files may include it).
 #pragma once
 
 #include <epilstm/backend/cuda/epi_lstm.cuh>
 #include <epilstm/cell/cell_spec.hpp>
+#include <epilstm/model/wiring.hpp>
 
 namespace epilstm::cuda {
 
-struct paper_wiring {
-    static constexpr const char* name = "paper";
-    static constexpr bool decoder_takes_encoder_cell = true;
-};
-struct own_cell_wiring {
-    static constexpr const char* name = "own_cell";
-    static constexpr bool decoder_takes_encoder_cell = false;
-};
-struct unidirectional {
-    static constexpr const char* name = "unidirectional";
-    static constexpr bool is_bidirectional = false;
-};
-struct bidirectional {
-    static constexpr const char* name = "bidirectional";
-    static constexpr bool is_bidirectional = true;
-};
+// The tags are shared with the CPU model (model/wiring.hpp has no Eigen).
+using epilstm::bidirectional;
+using epilstm::own_cell_wiring;
+using epilstm::paper_wiring;
+using epilstm::unidirectional;
 
 /// The paper's model (softsign, layer norm, paper wiring, unidirectional) with a run-time H.
 template <class Device, class T = float>
