@@ -71,12 +71,12 @@ std::string short_task(const std::string& t)
 
 std::string bp_label(std::int64_t bp) { return bp >= 1000 ? std::to_string(bp / 1000) + " kb" : std::to_string(bp) + " bp"; }
 
-/// The regions of `r` on the given chromosomes (or not on them).
-eval::representation subset(const eval::representation& r, const std::set<std::string>& chroms, bool on)
+/// The regions of `r` on the given chromosomes.
+eval::representation on_chromosomes(const eval::representation& r, const std::set<std::string>& chroms)
 {
     eval::representation out{r.source, r.width, {}};
     for (const auto& g : r.regions)
-        if (chroms.count(g.chrom) == static_cast<std::size_t>(on)) out.regions.push_back(g);
+        if (chroms.count(g.chrom)) out.regions.push_back(g);
     return out;
 }
 
@@ -124,9 +124,9 @@ model_results run_model_parts(const evaluate_options& o, const io::signal_store&
         std::fprintf(stderr, "evaluate: reconstructing %zu held-out regions\n", heldout.regions.size());
         eval::representation rec{"epi-lstm reconstruction", raw.width, {}};
         for (const auto& g : heldout.regions) {
-            eval::row_matrix e(g.rows.rows(), model.embedding_size()), x(g.rows.rows(), raw.width);
+            eval::row_matrix x(g.rows.rows(), raw.width);
             const signal_view<float> view{g.rows.data(), g.rows.rows(), raw.width, nullptr};
-            run_model(model, view, o.streams, e.data(), x.data());
+            run_model(model, view, o.streams, nullptr, x.data());
             rec.regions.push_back({g.name, g.chrom, g.start, g.end, g.bin_size, std::move(x)});
         }
         res.reconstruction = std::move(rec);
@@ -143,21 +143,22 @@ int run_evaluate(const evaluate_options& o)
     const eval::representation emb = eval::read_embedding_representation(o.embedding);
     const io::signal_store store(o.store);
     const eval::representation raw = eval::read_signal_representation(store);
+    // Baselines over exactly the embedded regions, which must be the store's.
+    eval::representation raw_emb{raw.source, raw.width, {}};
     for (const auto& g : emb.regions) {
         const auto it = std::find_if(raw.regions.begin(), raw.regions.end(), [&](const auto& r) { return r.name == g.name; });
         if (it == raw.regions.end() || it->chrom != g.chrom || it->start != g.start || it->end != g.end)
             throw input_error(o.embedding.string() + ": region " + g.name + " is not in " + o.store.string() +
                               " with the same coordinates (was the embedding made from this store?)");
+        raw_emb.regions.push_back(*it);
     }
-    // Baselines over exactly the embedded regions.
-    eval::representation raw_emb{raw.source, raw.width, {}};
-    for (const auto& g : emb.regions)
-        raw_emb.regions.push_back(*std::find_if(raw.regions.begin(), raw.regions.end(), [&](const auto& r) { return r.name == g.name; }));
     const std::int64_t bin = emb.regions.empty() ? 25 : emb.regions.front().bin_size;
 
     std::vector<std::string> skipped;  // report lines
     const std::set<std::string> held(o.heldout_chroms.begin(), o.heldout_chroms.end());
-    const eval::representation heldout = subset(raw, held, true), trained_on = subset(raw, held, false);
+    const eval::representation heldout = on_chromosomes(raw, held);
+    auto trained_on = [&](const eval::represented_region& g) { return held.count(g.chrom) == 0; };
+    const auto n_trained_on = std::count_if(raw.regions.begin(), raw.regions.end(), trained_on);
     for (const auto& c : held)
         if (std::none_of(raw.regions.begin(), raw.regions.end(), [&](const auto& r) { return r.chrom == c; }))
             skipped.push_back("--heldout-chroms " + c + ": no region of the store is on it");
@@ -362,7 +363,7 @@ int run_evaluate(const evaluate_options& o)
         const std::string why = o.model.empty() ? "give --model" : "give --heldout-chroms (chromosomes not used for training)";
         md << "Not computed: " << why << ".\n\n";
         if (!o.model.empty()) skipped.push_back("reconstruction quality: not computed: " + why);
-    } else if (trained_on.regions.empty()) {
+    } else if (n_trained_on == 0) {
         md << "Not computed: every region is on a held-out chromosome, nothing to fit the baselines on.\n\n";
         skipped.push_back("reconstruction quality: every region is held out");
     } else {
@@ -370,7 +371,7 @@ int run_evaluate(const evaluate_options& o)
         std::vector<std::vector<std::uint8_t>> prom_mask, gene_mask;
         if (!o.promoters.empty()) prom_mask = eval::interval_masks(heldout, prom = read_intervals(o.promoters, false));
         if (!o.genes.empty()) gene_mask = eval::interval_masks(heldout, genes = read_intervals(o.genes, false));
-        const eval::pca_model pca_fit = eval::fit_pca(trained_on, emb.width);
+        const eval::pca_model pca_fit = eval::fit_pca(raw, emb.width, trained_on);
         eval::representation pca_rec{"pca reconstruction", raw.width, {}};
         for (const auto& g : heldout.regions) pca_rec.regions.push_back({g.name, g.chrom, g.start, g.end, g.bin_size, pca_fit.reconstruct(g.rows)});
         const std::vector<std::pair<std::string, eval::reconstruction_quality>> q{
@@ -381,7 +382,7 @@ int run_evaluate(const evaluate_options& o)
         for (const auto& c : held) chroms += (chroms.empty() ? "" : ", ") + c;
         md << "Regions on " << chroms << " (" << heldout.regions.size() << " regions, " << q[0].second.positions
            << " positions × " << raw.width << " tracks), which the model must not have seen in training. Baselines are "
-              "fitted on the other " << trained_on.regions.size() << " regions. As in the ENCODE Imputation Challenge: MSE "
+              "fitted on the other " << n_trained_on << " regions. As in the ENCODE Imputation Challenge: MSE "
               "over every position and track, at promoters" << (o.promoters.empty() ? " (not computed: give --promoters)" : " (`" + o.promoters.filename().string() + "`, " + std::to_string(q[0].second.promoter_positions) + " positions)")
            << ", over gene bodies" << (o.genes.empty() ? " (not computed: give --genes)" : " (`" + o.genes.filename().string() + "`, " + std::to_string(q[0].second.gene_body_positions) + " positions)")
            << ", at each track's top 1% observed positions, and the Pearson correlation of each track.\n\n"
