@@ -17,6 +17,7 @@
 #include <epilstm/model/variants.hpp>
 #include <epilstm/train/adam.hpp>
 #include <epilstm/train/clip.hpp>
+#include <epilstm/train/trainer.hpp>
 
 #include <Eigen/Core>
 
@@ -171,23 +172,21 @@ int main(int argc, char** argv)
     fb.positions = F;
     fb.batch = B;
     fb.x = x.data();
-    fb.lengths.assign(static_cast<std::size_t>(B), F);
-    mat carry;
+    const std::vector<index_t> lengths(static_cast<std::size_t>(B), F);
+    fb.lengths = lengths.data();
+    model_t::vector carry;
     long frames = 0;
 
     std::pair<double, double> r;
     double flop_per_pos = 0;
     if (mode == "train") {
-        adam<float> opt(model.parameters().size());
-        model_t::vector grad = model_t::vector::Zero(model.parameters().size());
+        train_options to;
+        to.streams = B;
+        trainer<model_t> tr(model, to);  // the library's training step: forward, backward, clip, Adam
         r = time_runs(
             [&] {
-                grad.setZero();
-                model.forward(ws, fb);
-                model.backward(ws, fb, grad);
-                clip_global_norm<float>(grad, 1.0f);
-                opt.step(model.parameters(), grad);
-                carry = ws.carry;  // the next frame of the same streams starts from h^e_F
+                tr.step(fb);
+                carry = tr.carry();  // the next frame of the same streams starts from h^e_F
                 fb.h0 = carry.data();
                 ++frames;
             },

@@ -8,7 +8,7 @@
 // The frame [D, F·B] is uploaded once (compute only); upload_gbs reports a pageable host→device copy
 // of one frame for reference. Prints one key=value line. Timings: median of the steps run in
 // `seconds` (default 3), after two warm-up steps.
-#include <epilstm/backend/cuda/cuda.cuh>
+#include <epilstm/cuda.cuh>
 
 #include <algorithm>
 #include <chrono>
@@ -21,7 +21,7 @@
 using namespace epilstm;
 using clk = std::chrono::steady_clock;
 using device_t = cuda::cuda_device;
-using model_t = cuda::softsign_layer_norm<device_t>;
+using model_t = epi_lstm<cell_spec<softsign, layer_norm>, paper_wiring, unidirectional, float, device_t>;
 
 int main(int argc, char** argv)
 {
@@ -50,7 +50,7 @@ int main(int argc, char** argv)
         for (auto& v : x) v = ux(rng);
         std::vector<index_t> lengths(static_cast<std::size_t>(B), F);
         model_t::workspace ws;
-        cuda::host_frame<float> hf{F, B, x.data(), nullptr, nullptr, lengths.data()};
+        frame_batch<float> hf{F, B, x.data(), nullptr, lengths.data(), nullptr};
         auto df = m.stage(ws, hf);
         dev.synchronize();
         const auto tu = clk::now();
@@ -58,19 +58,19 @@ int main(int argc, char** argv)
         dev.synchronize();
         const double upload_s = std::chrono::duration<double>(clk::now() - tu).count();
 
-        cuda::buffer<float, device_t> grad, carry;
+        buffer<float, device_t> grad, carry;
         grad.resize(m.parameter_count());
         carry.resize(H * B);
         dev.fill(carry.data(), H * B, 0.f);
         df.h0 = carry.data();
-        cuda::adam<device_t> opt(dev, m.parameter_count());
+        adam<float, device_t> opt(dev, m.parameter_count());
         auto step = [&] {
             if (mode == "train") {
                 m.forward(ws, df);
                 dev.fill(grad.data(), m.parameter_count(), 0.f);
                 m.backward(ws, df, grad.data());
-                cuda::clip_global_norm(dev, grad.data(), m.parameter_count(), 1.0f);
-                opt.step(m.parameters(), grad.data());
+                clip_global_norm(dev, grad.data(), m.parameter_count(), 1.0f);
+                opt.step(m.parameters().data(), grad.data());
             } else {
                 m.encode(ws, df);
             }

@@ -304,7 +304,7 @@ result run_variant(const study& s, const options& o)
     double se = 0, w = 0;
     for (index_t k = 0; k < s.heldout_src.regions(); ++k) {
         const pass_result p = run_region(model, s.heldout_src, k, o.infer_streams, true,
-                                         [](index_t, const typename M::matrix&, const typename M::matrix*) {});
+                                         [](index_t, const auto&, const auto*) {});
         se += p.loss * p.weight;
         w += p.weight;
     }

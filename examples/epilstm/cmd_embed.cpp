@@ -138,7 +138,8 @@ int run_embed(const embed_cli& o)
 #ifndef EPILSTM_HAVE_BIGWIG
     if (!o.bigwig_dir.empty()) write_bigwigs({}, io::signal_store(o.store), {}, {}, 0, {});  // says why not
 #endif
-    with_checkpoint(o.model, [&](auto& model, const io::checkpoint& ck) { with_device(o.device, [&](auto device) {
+    with_checkpoint(o.model, [&](auto& model, const io::checkpoint& ck) {
+        const auto session = open_session(o.device, model);
         const index_t E = model.embedding_size();
         for (index_t j : o.features)
             if (j < 0 || j >= E)
@@ -149,7 +150,7 @@ int run_embed(const embed_cli& o)
             const auto s = load_signal(o.matrix, model.input_size());
             rowmajor emb(s.x.rows(), E);
             progress_bar bar("embed", "frames");
-            run_model_on(device, model, s.view(), o.streams, emb.data(), nullptr,
+            run_model(*session, s.view(), o.streams, emb.data(), nullptr,
                       [&](index_t k, index_t n, double) { bar.update(k + 1, n, double(k + 1)); });
             io::write_matrices(o.out, {{"/embedding", emb}});
             std::cout << "wrote " << o.out.string() << " (/embedding [" << emb.rows() << ", " << E << "])\n";
@@ -173,8 +174,8 @@ int run_embed(const embed_cli& o)
         for (index_t r = 0; r < src.regions(); ++r) {
             const auto& ri = store.regions()[static_cast<std::size_t>(ids[static_cast<std::size_t>(r)])];
             w.begin_region(ri.name, ri.chrom, ri.start, ri.end, ri.bin_size, ri.positions);
-            run_region_on(device, model, src, r, o.streams, false,
-                       [&](index_t first, const auto& emb, const auto*) {
+            session->run_region(src, r, o.streams, false,
+                       [&](index_t first, const column_block<float>& emb, const column_block<float>*) {
                            w.write_rows(first, emb.cols(), emb.data());
                            done += static_cast<double>(emb.cols());
                            bar.update(static_cast<index_t>(done), static_cast<index_t>(total), done);
@@ -188,7 +189,7 @@ int run_embed(const embed_cli& o)
             for (index_t j = 0; j < E; ++j) features.push_back(j);
         if (!o.bedgraph_dir.empty()) write_bedgraphs(o.out, store, ids, features, E, o.bedgraph_dir);
         if (!o.bigwig_dir.empty()) write_bigwigs(o.out, store, ids, features, E, o.bigwig_dir);
-    }); });
+    });
     return 0;
 }
 

@@ -63,12 +63,13 @@ command add_reconstruct_command(CLI::App& app)
     c->add_option("--out,-o", o->out, "output HDF5 file")->required();
     add_device_option(c, o->device);
     return {c, [o] {
-                with_checkpoint(o->model, [&](auto& model, const io::checkpoint&) { with_device(o->device, [&](auto device) {
+                with_checkpoint(o->model, [&](auto& model, const io::checkpoint&) {
+                    const auto session = open_session(o->device, model);
                     const auto s = load_signal(o->matrix, model.input_size());
                     rowmajor emb(s.x.rows(), model.embedding_size()), rec(s.x.rows(), model.input_size());
                     progress_bar bar("reconstruct", "frames");
                     // MODEL-SPEC: the matrix is one stream.
-                    const auto r = run_model_on(device, model, s.view(), 1, emb.data(), rec.data(),
+                    const auto r = run_model(*session, s.view(), 1, emb.data(), rec.data(),
                                              [&](index_t k, index_t n, double loss) {
                                                  bar.update(k + 1, n, static_cast<double>(k + 1), loss);
                                              });
@@ -77,7 +78,7 @@ command add_reconstruct_command(CLI::App& app)
                               << " positions (per-track-mean baseline of this matrix: " << per_track_mean_mse(s)
                               << "); wrote " << o->out.string() << " (/embedding [" << emb.rows() << ", "
                               << emb.cols() << "], /reconstruction [" << rec.rows() << ", " << rec.cols() << "])\n";
-                }); });
+                });
                 return 0;
             }};
 }

@@ -91,8 +91,8 @@ void check_tracks(const fs::path& model, const std::vector<std::string>& model_t
                               "' there (a model only continues on the track list it was trained on)");
 }
 
-template <class Device, class M>
-int train_model_on(Device device, M& model, const train_cli& o, const training_data& d, const io::checkpoint* resume)
+template <class M>
+int train_model(M& model, const train_cli& o, const training_data& d, const io::checkpoint* resume)
 {
     train_options to;
     to.streams = o.batch;
@@ -116,30 +116,30 @@ int train_model_on(Device device, M& model, const train_cli& o, const training_d
         to.shuffle = s.shuffle;
         to.seed = s.seed;
     }
-    const auto trainer_ptr = make_trainer(device, model, to);
-    auto& tr = *trainer_ptr;
+    const auto session = open_session(o.device, model);
+    auto& tr = *session;
+    tr.start_training(to);
     if (resume) {
         if (resume->optimizer)
-            restore_optimizer(tr, resume->optimizer->m, resume->optimizer->v, resume->optimizer->step);
+            tr.restore_optimizer(resume->optimizer->m.data(), resume->optimizer->v.data(), resume->optimizer->step);
         tr.restore(*resume->training);
     }
 
     const schedule_options sched{to.streams, to.shuffle, to.seed};
+    io::optimizer_state st{Eigen::VectorXf(model.parameters().size()), Eigen::VectorXf(model.parameters().size()), 0};
     auto save = [&] {
-        sync_to_host(tr);  // the GPU trainer's parameters and moments live on the device
-        const io::optimizer_state st{tr.optimizer().first_moment(), tr.optimizer().second_moment(),
-                                     tr.optimizer().steps()};
+        // Parameters and moments live on the session's device; the checkpoint is written from host copies.
+        st.step = tr.download(model.parameters().data(), st.m.data(), st.v.data());
         const io::training_progress prog{&tr.state(), sched};
         io::write_checkpoint(o.model, model.config(), model.layout(), model.parameters(), &st,
                              d.tracks.empty() ? nullptr : &d.tracks, &prog);
     };
-
     std::cout << (resume ? "resuming " : "training ") << model.config().activation << "/"
               << model.config().normalization << (model.config().bidirectional ? "/bidirectional" : "")
               << " H=" << model.hidden_size() << " D=" << model.input_size() << " on " << d.positions << " positions in "
               << d.source.regions() << " region(s) of " << d.path.string() << ": epochs " << tr.state().epoch + 1
               << ".." << o.epochs << ", " << to.streams << " streams per region, frame " << model.frame_length()
-              << (to.shuffle ? ", shuffled" : "") << ", device " << Device::name << "\n";
+              << (to.shuffle ? ", shuffled" : "") << ", device " << tr.device_name() << "\n";
     if (d.matrix) std::cout << "per-track-mean baseline MSE " << per_track_mean_mse(*d.matrix) << "\n";
     std::cout.flush();
 
@@ -161,7 +161,7 @@ int train_model_on(Device device, M& model, const train_cli& o, const training_d
             [&](index_t i, index_t n, double loss) {
                 bar.update(i + 1, n, tr.state().weight_sum - w0, loss);
             },
-            [&](const auto&) {
+            [&] {
                 // Test hook: deliver a real SIGINT after a given number of batches, so the Ctrl-C
                 // path is tested deterministically (tests/cli/test_pipeline.sh).
                 if (test_sigint_after > 0 && ++batches_seen == test_sigint_after) std::raise(SIGINT);
@@ -198,12 +198,6 @@ int train_model_on(Device device, M& model, const train_cli& o, const training_d
     }
     std::cout << "done: " << o.epochs << " epochs; model " << o.model.string() << "\n";
     return 0;
-}
-
-template <class M>
-int train_model(M& model, const train_cli& o, const training_data& d, const io::checkpoint* resume)
-{
-    return with_device(o.device, [&](auto device) { return train_model_on(device, model, o, d, resume); });
 }
 
 int run_train(train_cli& o)

@@ -38,13 +38,13 @@ TEST_CASE("frame_streams covers every position exactly once, short frames last",
         fs.load(k, fb);
         CHECK(fb.positions == 4);
         for (index_t b = 0; b < B; ++b)
-            for (index_t t = 0; t < fb.lengths[static_cast<std::size_t>(b)]; ++t) {
+            for (index_t t = 0; t < fb.lengths[b]; ++t) {
                 const auto row = static_cast<index_t>(fb.x[(t * B + b) * D]);
                 CHECK(row == fs.row(k, b, t));
                 ++seen[static_cast<std::size_t>(row)];
             }
     }
-    CHECK(fb.lengths == std::vector<index_t>{3, 4, 4});
+    CHECK(std::vector<index_t>(fb.lengths, fb.lengths + B) == std::vector<index_t>{3, 4, 4});
     for (int s : seen) CHECK(s == 1);
     // Padding positions are excluded from the loss.
     CHECK(fb.weight[3 * B + 0] == 0.0);
@@ -93,17 +93,19 @@ TEST_CASE("the encoder hidden is carried to the next frame and the cell is reset
     frame_batch<double> fb;
     fb.positions = F;
     fb.batch = 1;
-    fb.lengths = {F};
+    const index_t lengths[] = {F};
+    fb.lengths = lengths;
     const Eigen::MatrixXd h0 = emb.row(F - 1).transpose();
     fb.h0 = h0.data();
     fb.x = x.data() + F * D;
     softsign_layer_norm<double>::workspace ws;
     m.encode(ws, fb);
-    for (index_t t = 0; t < F; ++t) CHECK((ws.embedding.col(t).transpose() - emb.row(F + t)).norm() < 1e-14);
+    const Eigen::Map<const Eigen::MatrixXd> e(ws.embedding.data(), H, F);
+    for (index_t t = 0; t < F; ++t) CHECK((e.col(t).transpose() - emb.row(F + t)).norm() < 1e-14);
     // Without the carry, the second frame differs.
     fb.h0 = nullptr;
     m.encode(ws, fb);
-    CHECK((ws.embedding.col(0).transpose() - emb.row(F)).norm() > 1e-6);
+    CHECK((Eigen::Map<const Eigen::VectorXd>(ws.embedding.data(), H).transpose() - emb.row(F)).norm() > 1e-6);
 }
 
 TEST_CASE("frames_for agrees with frame_streams::frames", "[data][frames]")

@@ -58,7 +58,7 @@ void check_model_gradients()
     fb.batch = fd.B;
     fb.x = fd.x.data();
     fb.weight = fd.w.data();
-    fb.lengths = fd.lengths;
+    fb.lengths = fd.lengths.data();
     fb.h0 = fd.h0.data();  // a carried hidden from a previous frame: a constant for this frame
 
     typename Model::workspace ws;
@@ -79,7 +79,7 @@ void check_model_gradients()
 
     // x is both the network's input and the loss target: the total derivative adds the target
     // term dL/dx_target = −dL/dx̂ (backward leaves dL/dx̂ in ws.d_out).
-    const Eigen::MatrixXd total = dx - ws.d_out;
+    const Eigen::MatrixXd total = dx - Eigen::Map<const Eigen::MatrixXd>(ws.d_out.data(), D, F * fd.B);
     Eigen::Map<Eigen::VectorXd> xv(fd.x.data(), fd.x.size());
     Eigen::Map<const Eigen::VectorXd> dxv(total.data(), total.size());
     const auto rx = testing::check_gradient(eval, xv, dxv, 1e-5, 1e-3);

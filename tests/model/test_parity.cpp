@@ -76,7 +76,8 @@ void check_variant(const std::string& name)
         frame_batch<double> fb;
         fb.positions = F;
         fb.batch = 1;
-        fb.lengths = {F};
+        const index_t lengths[] = {F};
+        fb.lengths = lengths;
         fb.x = xd.data();
         typename MD::workspace ws;
         const double loss = m.forward(ws, fb);

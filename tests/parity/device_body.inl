@@ -1,13 +1,15 @@
-// The shared device side of the parity test: runs a parity_input through the device model on
-// DEVICE_TAG (host_emulation in parity_host.cpp, cuda_device in parity_cuda.cu) exactly as the
-// driver runs it through the CPU model: per frame stage → forward → download → backward →
-// clip → Adam, carrying the encoder hidden on the device from frame to frame.
+// The shared device side of the parity test: runs a parity_input through the model on DEVICE_TAG
+// (host_emulation in parity_host.cpp, cuda_device in parity_cuda.cu) exactly as the driver runs it
+// on the CPU device: per frame stage → forward → download → backward → clip → Adam, carrying the
+// encoder hidden on the device from frame to frame. It is the same model definition on both sides;
+// what differs is the device's operations and LSTM layer (the CPU's fused one against the generic
+// unroll of sequence/lstm_layer.hpp).
 // Include after defining EPILSTM_PARITY_DEVICE (the device tag type) and including its header.
 #include "parity_case.hpp"
 
-#include <epilstm/backend/cuda/epi_lstm.cuh>
-#include <epilstm/backend/cuda/optim.cuh>
-#include <epilstm/backend/cuda/variants.cuh>
+#include <epilstm/model/autoencoder.hpp>
+#include <epilstm/train/adam.hpp>
+#include <epilstm/train/clip.hpp>
 
 #include <algorithm>
 #include <iterator>
@@ -17,41 +19,28 @@ namespace {
 
 using device_t = EPILSTM_PARITY_DEVICE;
 
-template <class V> void push_layer(std::vector<index_t>& o, const V& l, bool norm)
-{
-    // (plain arrays: nvcc 13's front end rejects a range-for over a braced list here)
-    const index_t base[] = {l.W_x, l.b_x, l.W_h, l.b_h};
-    const index_t ln[] = {l.ln_x_gamma, l.ln_x_beta, l.ln_h_gamma, l.ln_h_beta, l.ln_c_gamma, l.ln_c_beta};
-    o.insert(o.end(), std::begin(base), std::end(base));
-    if (norm) o.insert(o.end(), std::begin(ln), std::end(ln));
-}
-
 template <class Model> parity_output run_model(device_t& dev, const parity_input& in)
 {
     Model m(dev, in.D, in.H, in.F);
     parity_output out;
-    push_layer(out.offsets, m.encoder_offsets(), Model::has_norm);
-    if (Model::is_bidirectional) push_layer(out.offsets, m.encoder_reverse_offsets(), Model::has_norm);
-    push_layer(out.offsets, m.decoder_offsets(), Model::has_norm);
-    out.offsets.push_back(m.output_weight_offset());
-    out.offsets.push_back(m.output_bias_offset());
+    for (const auto& t : m.layout().tensors()) out.offsets.push_back(t.offset);
     if (static_cast<index_t>(in.params.size()) != m.parameter_count()) return out;  // the driver reports it
     m.set_parameters(in.params.data(), m.parameter_count());
 
     const index_t P = m.parameter_count(), H = in.H, E = m.embedding_size();
     typename Model::workspace ws, ws_encode;
-    cuda::buffer<float, device_t> grad, carry;
+    buffer<float, device_t> grad, carry;
     grad.resize(P);
     index_t max_batch = 1;
     for (const auto& f : in.frames) max_batch = std::max(max_batch, f.batch);
     carry.resize(H * max_batch);
-    cuda::adam_options ao;
+    adam_options ao;
     ao.learning_rate = in.learning_rate;
-    cuda::adam<device_t> opt(dev, P, ao);
+    adam<float, device_t> opt(dev, P, ao);
     for (std::size_t k = 0; k < in.frames.size(); ++k) {
         const frame_input& f = in.frames[k];
         const index_t n = f.positions * f.batch;
-        cuda::host_frame<float> hf;
+        frame_batch<float> hf;
         hf.positions = f.positions;
         hf.batch = f.batch;
         hf.x = f.x.data();
@@ -77,8 +66,8 @@ template <class Model> parity_output run_model(device_t& dev, const parity_input
         m.backward(ws, df, grad.data());
         fo.grad.resize(static_cast<std::size_t>(P));
         dev.download(fo.grad.data(), grad.data(), P);
-        fo.grad_norm = {cuda::clip_global_norm(dev, grad.data(), P, in.clip_norm)};
-        opt.step(m.parameters(), grad.data());
+        fo.grad_norm = {clip_global_norm(dev, grad.data(), P, in.clip_norm)};
+        opt.step(m.parameters().data(), grad.data());
         fo.params.resize(static_cast<std::size_t>(P));
         m.get_parameters(fo.params.data());
         dev.copy(carry.data(), ws.carry.data(), H * f.batch);
@@ -94,9 +83,9 @@ template <class Act, class Norm> parity_output by_shape(device_t& dev, const par
 {
     using S = cell_spec<Act, Norm>;
     switch (in.variant % 3) {
-    case 0: return run_model<cuda::epi_lstm<S, cuda::paper_wiring, cuda::unidirectional, device_t>>(dev, in);
-    case 1: return run_model<cuda::epi_lstm<S, cuda::own_cell_wiring, cuda::unidirectional, device_t>>(dev, in);
-    default: return run_model<cuda::epi_lstm<S, cuda::paper_wiring, cuda::bidirectional, device_t>>(dev, in);
+    case 0: return run_model<epi_lstm<S, paper_wiring, unidirectional, float, device_t>>(dev, in);
+    case 1: return run_model<epi_lstm<S, own_cell_wiring, unidirectional, float, device_t>>(dev, in);
+    default: return run_model<epi_lstm<S, paper_wiring, bidirectional, float, device_t>>(dev, in);
     }
 }
 

@@ -108,7 +108,7 @@ template <class Model> void check_variant(int variant)
     adam_options ao;
     ao.learning_rate = in.learning_rate;
     adam<float> opt(cpu.parameters().size(), ao);
-    typename Model::matrix carry;
+    typename Model::vector carry;
     for (std::size_t k = 0; k < in.frames.size(); ++k) {
         const frame_input& f = in.frames[k];
         frame_batch<float> fb;
@@ -116,7 +116,7 @@ template <class Model> void check_variant(int variant)
         fb.batch = f.batch;
         fb.x = f.x.data();
         fb.weight = f.weight.empty() ? nullptr : f.weight.data();
-        fb.lengths = f.lengths;
+        fb.lengths = f.lengths.data();
         fb.h0 = k == 0 ? nullptr : carry.data();
         const float loss = cpu.forward(ws, fb);
         grad = Model::vector::Zero(cpu.parameters().size());

@@ -1,4 +1,5 @@
 // Adam and global-norm clipping against closed-form values.
+#include <epilstm/backend/cpu/cpu_device.hpp>
 #include <epilstm/train/adam.hpp>
 #include <epilstm/train/clip.hpp>
 
@@ -25,7 +26,8 @@ TEST_CASE("adam's first steps follow the bias-corrected update", "[train][adam]"
     const double mhat = m0 / (1 - 0.81), vhat = v0 / (1 - 0.999 * 0.999);
     CHECK(p[0] == Approx(p0 - 0.1 * mhat / (std::sqrt(vhat) + 1e-8)).epsilon(1e-12));
     CHECK(opt.steps() == 2);
-    CHECK_THROWS_AS(opt.restore(Eigen::VectorXd::Zero(3), Eigen::VectorXd::Zero(3), 1), shape_error);
+    const Eigen::VectorXd z3 = Eigen::VectorXd::Zero(3);
+    CHECK_THROWS_AS(opt.restore(z3, z3, 1), shape_error);
 }
 
 TEST_CASE("clip_global_norm scales only gradients above the bound", "[train][clip]")

@@ -11,10 +11,8 @@
 #pragma once
 
 #include <epilstm/config.hpp>
+#include <epilstm/data/frame_batch.hpp>
 #include <epilstm/error.hpp>
-#include <epilstm/model/epi_lstm.hpp>
-
-#include <Eigen/Core>
 
 #include <algorithm>
 #include <cstdint>
@@ -46,8 +44,6 @@ position_reader<T> memory_reader(const T* signal, index_t tracks, const std::uin
 template <class T = float>
 class frame_streams {
 public:
-    using matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
-
     /// Streams over `positions` positions of `tracks` tracks delivered by `reader`.
     frame_streams(position_reader<T> reader, index_t tracks, index_t positions, index_t streams, index_t frame_length)
         : read_(std::move(reader)), D_(tracks), N_(positions), F_(frame_length)
@@ -97,32 +93,32 @@ public:
         const index_t F = std::min(F_, longest_ - k * F_);
         fb.positions = F;
         fb.batch = B_;
-        fb.lengths.assign(static_cast<std::size_t>(B_), 0);
-        buffer_.setZero(D_, F * B_);
+        lengths_.assign(static_cast<std::size_t>(B_), 0);
+        buffer_.assign(static_cast<std::size_t>(D_ * F * B_), T(0));
         weight_.assign(static_cast<std::size_t>(F * B_), T(0));
-        stream_.resize(D_, F);
+        stream_.resize(static_cast<std::size_t>(D_ * F));
         missing_.resize(static_cast<std::size_t>(F));
         for (index_t b = 0; b < B_; ++b) {
             const index_t len = std::clamp<index_t>(stream_length(b) - k * F_, 0, F);
-            fb.lengths[static_cast<std::size_t>(b)] = len;
+            lengths_[static_cast<std::size_t>(b)] = len;
             if (len == 0) continue;
             read_(row(k, b, 0), len, stream_.data(), missing_.data());
             for (index_t t = 0; t < len; ++t) {
                 const index_t j = t * B_ + b;
-                buffer_.col(j) = stream_.col(t);
+                std::copy_n(stream_.data() + t * D_, D_, buffer_.data() + j * D_);
                 weight_[static_cast<std::size_t>(j)] = missing_[static_cast<std::size_t>(t)] ? T(0) : T(1);
             }
         }
         fb.x = buffer_.data();
         fb.weight = weight_.data();
+        fb.lengths = lengths_.data();
     }
 
 private:
     position_reader<T> read_;
     index_t D_, N_, F_, B_ = 0, longest_ = 0;
-    std::vector<index_t> start_;
-    matrix buffer_, stream_;
-    std::vector<T> weight_;
+    std::vector<index_t> start_, lengths_;
+    std::vector<T> buffer_, stream_, weight_;
     std::vector<std::uint8_t> missing_;
 };
 

@@ -4,7 +4,7 @@
 #pragma once
 
 #include <epilstm/eval/representation.hpp>
-#include <epilstm/train/trainer.hpp>
+#include <epilstm/model/inference.hpp>
 
 #include <string>
 

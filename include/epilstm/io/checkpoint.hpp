@@ -172,7 +172,8 @@ inline void write_checkpoint(const std::filesystem::path& path, const model_conf
         out.write_string_attribute("/training", "seed", std::to_string(progress->schedule.seed));
         std::vector<std::string> names;
         for (const auto& [name, carry] : st.carries) {
-            out.write_matrix("/training/carry/" + std::to_string(names.size()), carry);
+            out.write_matrix("/training/carry/" + std::to_string(names.size()),
+                             Eigen::Map<const Eigen::MatrixXf>(carry.values.data(), carry.rows, carry.cols));
             names.push_back(name);
         }
         if (!names.empty()) out.write_strings("/training/carry_regions", names);
@@ -267,7 +268,9 @@ inline checkpoint read_checkpoint(const std::filesystem::path& path,
                 const std::string ds = "/training/carry/" + std::to_string(i);
                 const row_matrix c = f.read_matrix(ds, H);
                 check_finite(c, path, ds);
-                st.carries[names[i]] = c;
+                carry_state cs{c.rows(), c.cols(), std::vector<float>(static_cast<std::size_t>(c.size()))};
+                Eigen::Map<Eigen::MatrixXf>(cs.values.data(), c.rows(), c.cols()) = c;
+                st.carries[names[i]] = std::move(cs);
             }
         }
         ck.training = std::move(st);

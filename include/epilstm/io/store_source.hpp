@@ -8,7 +8,7 @@
 #pragma once
 
 #include <epilstm/io/signal_store.hpp>
-#include <epilstm/train/trainer.hpp>
+#include <epilstm/data/region_source.hpp>
 
 #include <algorithm>
 #include <cstdint>

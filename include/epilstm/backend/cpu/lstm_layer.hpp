@@ -28,7 +28,7 @@
 #include <epilstm/backend/cpu/parallel.hpp>
 #include <epilstm/cell/cell_spec.hpp>
 #include <epilstm/config.hpp>
-#include <epilstm/model/parameter_layout.hpp>
+#include <epilstm/cell/lstm_layer_types.hpp>
 
 #include <Eigen/Core>
 
@@ -40,15 +40,6 @@ namespace epilstm::cpu {
 template <class T> using matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
 template <class T> using vector = Eigen::Matrix<T, Eigen::Dynamic, 1>;
 template <class T> using row_vector = Eigen::Matrix<T, 1, Eigen::Dynamic>;
-
-/// How a layer obtains c_prev at each position.
-enum class cell_source {
-    carried,   ///< its own c from the previous position (c_0 given, usually 0)
-    external,  ///< a given [H, F·B] matrix: the paper's decoder takes the encoder's c_t
-};
-
-/// Order in which positions are processed.
-enum class direction { forward, reverse };
 
 /// Per-frame scratch of one layer: every value the backward pass needs, by position.
 template <class T>
@@ -156,55 +147,6 @@ void layer_norm_columns_backward_input(const DY& dy, const XH& xhat, const Inv& 
 
 }  // namespace detail
 
-/// Offsets of one LSTM layer's tensors inside a model's flat parameter buffer.
-struct lstm_offsets {
-    index_t input_size = 0, hidden_size = 0;
-    index_t W_x = 0, b_x = 0, W_h = 0, b_h = 0;
-    index_t ln_x_gamma = -1, ln_x_beta = -1, ln_h_gamma = -1, ln_h_beta = -1, ln_c_gamma = -1, ln_c_beta = -1;
-};
-
-/// Adds the tensors of one layer under `prefix` (e.g. "encoder"), in MODEL-SPEC order.
-inline lstm_offsets add_lstm_tensors(parameter_layout& layout, const std::string& prefix, index_t input,
-                                     index_t hidden, bool norm)
-{
-    lstm_offsets o;
-    o.input_size = input;
-    o.hidden_size = hidden;
-    o.W_x = layout.add_matrix(prefix + "/W_x", 4 * hidden, input);
-    o.b_x = layout.add_vector(prefix + "/b_x", 4 * hidden);
-    o.W_h = layout.add_matrix(prefix + "/W_h", 4 * hidden, hidden);
-    o.b_h = layout.add_vector(prefix + "/b_h", 4 * hidden);
-    if (norm) {
-        o.ln_x_gamma = layout.add_vector(prefix + "/ln_x/gamma", 4 * hidden);
-        o.ln_x_beta = layout.add_vector(prefix + "/ln_x/beta", 4 * hidden);
-        o.ln_h_gamma = layout.add_vector(prefix + "/ln_h/gamma", 4 * hidden);
-        o.ln_h_beta = layout.add_vector(prefix + "/ln_h/beta", 4 * hidden);
-        o.ln_c_gamma = layout.add_vector(prefix + "/ln_c/gamma", hidden);
-        o.ln_c_beta = layout.add_vector(prefix + "/ln_c/beta", hidden);
-    }
-    return o;
-}
-
-/// Inputs of a layer's forward pass over one frame.
-template <class T>
-struct lstm_frame_inputs {
-    const T* x = nullptr;          ///< [I, F·B] column-major
-    const T* h0 = nullptr;         ///< [H, B] initial hidden (null: zeros)
-    const T* c0 = nullptr;         ///< [H, B] initial cell for cell_source::carried (null: zeros)
-    const T* c_external = nullptr; ///< [H, F·B] for cell_source::external
-    const std::vector<index_t>* lengths = nullptr;  ///< valid positions per stream (null: all F)
-};
-
-/// Gradients flowing into a layer's outputs, and where to put the gradients of its inputs.
-template <class T>
-struct lstm_frame_grads {
-    const T* dh = nullptr;       ///< [H, F·B] dL/dh_t from outside the recurrence (null: zero)
-    const T* dc = nullptr;       ///< [H, F·B] dL/dc_t from outside (paper decoder → encoder)
-    T* dx = nullptr;             ///< [I, F·B] out: dL/dx (null: not computed)
-    T* dh0 = nullptr;            ///< [H, B] out: dL/dh_0 (null: not computed)
-    T* dc_external = nullptr;    ///< [H, F·B] out: dL/dc_external, overwritten (cell_source::external)
-};
-
 /// An LSTM layer of cell type Spec with scalar T. Holds only its offsets; parameters and gradients
 /// are flat buffers passed in (the model owns them), scratch is an lstm_cache (the caller owns it).
 template <cell_spec_type Spec, class T>
@@ -224,8 +166,12 @@ public:
     direction dir() const { return dir_; }
     const lstm_offsets& offsets() const { return o_; }
 
-    /// Runs the layer over positions 0..F-1 (or F-1..0) of B streams.
-    void forward(const T* params, const lstm_frame_inputs<T>& in, lstm_cache<T>& cache, index_t positions,
+    using cache = lstm_cache<T>;
+
+    /// Runs the layer over positions 0..F-1 (or F-1..0) of B streams. The device argument is the
+    /// cpu_device (this layer is its tuned implementation of the frame unroll).
+    template <class Device>
+    void forward(const Device&, const T* params, const layer_inputs<T>& in, lstm_cache<T>& cache, index_t positions,
                  index_t batch) const
     {
         const index_t H = o_.hidden_size, I = o_.input_size, n = positions * batch;
@@ -236,7 +182,7 @@ public:
         const auto bh = cvec(params, o_.b_h, 4 * H);
         Eigen::Map<const matrix<T>> X(in.x, I, n);
 
-        const bool masked = has_padding(in.lengths, positions);
+        const bool masked = has_padding(in.lengths, batch, positions);
         parallel_region(threads_for_recurrence(batch, H), [&](int tid, int nth) {
             // The parallel part: the input projections of the frame, one GEMM per thread's columns.
             const auto cr = split_range(n, nth, tid, 16);
@@ -262,7 +208,7 @@ public:
                 auto c_prev = cache.c_prev.middleCols(col, nb);
                 if (s == 0) {
                     set_or_zero(h_prev, in.h0, H, batch, b0);
-                    if (source_ == cell_source::carried) set_or_zero(c_prev, in.c0, H, batch, b0);
+                    if (source_ == cell_source::carried) c_prev.setZero();
                 } else {
                     const index_t pc = (dir_ == direction::forward ? t - 1 : t + 1) * batch + b0;
                     h_prev = cache.h.middleCols(pc, nb);
@@ -317,7 +263,7 @@ public:
                     // Padding positions (past a stream's end) hold a zero state, so that a reverse
                     // layer starts each stream's last frame from zero and nothing leaks between streams.
                     for (index_t b = b0; b < b0 + nb; ++b)
-                        if (t >= (*in.lengths)[static_cast<std::size_t>(b)]) {
+                        if (t >= in.lengths[b]) {
                             cache.h.col(t * batch + b).setZero();
                             cache.c.col(t * batch + b).setZero();
                         }
@@ -328,12 +274,13 @@ public:
 
     /// Backpropagates through the frame that `forward` last ran into `cache`, accumulating parameter
     /// gradients into `grad` (same layout as the parameters).
-    void backward(const T* params, const lstm_frame_inputs<T>& in, const lstm_frame_grads<T>& g, lstm_cache<T>& cache,
-                  T* grad) const
+    template <class Device>
+    void backward(const Device&, const T* params, const layer_inputs<T>& in, const layer_grads<T>& g,
+                  lstm_cache<T>& cache, T* grad) const
     {
         const index_t H = o_.hidden_size, I = o_.input_size, B = cache.batch, F = cache.positions, n = F * B;
         const auto U = cmat(params, o_.W_h, 4 * H, H);
-        const bool masked = has_padding(in.lengths, F);
+        const bool masked = has_padding(in.lengths, B, F);
         Eigen::Map<const matrix<T>> X(in.x, I, n);
 
         // Per-thread accumulators (columns of cache.acc): LN β (LN_x and LN_h both see dy = da),
@@ -361,7 +308,7 @@ public:
                         const index_t cj = col + j;
                         auto dhj = dh.col(j).array();
                         auto dcj = dc.col(j).array();
-                        if (masked && t >= (*in.lengths)[static_cast<std::size_t>(b0 + j)]) {
+                        if (masked && t >= in.lengths[b0 + j]) {
                             dhj.setZero();
                             dcj.setZero();
                         } else {
@@ -479,11 +426,11 @@ public:
 private:
     static constexpr T eps() { return static_cast<T>(Spec::normalization::epsilon); }
 
-    static bool has_padding(const std::vector<index_t>* lengths, index_t positions)
+    static bool has_padding(const index_t* lengths, index_t batch, index_t positions)
     {
         if (!lengths) return false;
-        for (auto l : *lengths)
-            if (l < positions) return true;
+        for (index_t b = 0; b < batch; ++b)
+            if (lengths[b] < positions) return true;
         return false;
     }
     /// m = columns [b0, b0 + m.cols()) of the [rows, cols] matrix at src, or zero when src is null.

@@ -5,7 +5,8 @@
 // The stream is a blocking one, so it stays ordered with the legacy default stream as well.
 #pragma once
 
-#include <epilstm/backend/cuda/kernels.cuh>
+#include <epilstm/backend/buffer.hpp>
+#include <epilstm/backend/kernels.hpp>
 #include <epilstm/config.hpp>
 #include <epilstm/error.hpp>
 
@@ -57,6 +58,10 @@ inline int device_count()
 class cuda_device {
 public:
     static constexpr const char* name = "cuda";
+    /// GPU memory: host frames are staged (epi_lstm::stage), results downloaded.
+    static constexpr bool host_memory = false;
+    /// Parameters, gradients and workspace arrays.
+    template <class U> using vector = buffer<U, cuda_device>;
 
     explicit cuda_device(int device = 0)
     {

@@ -6,7 +6,8 @@
 // sequence the GPU runs and checks them against the CPU backend (tests/parity). It is not fast.
 #pragma once
 
-#include <epilstm/backend/cuda/kernels.cuh>
+#include <epilstm/backend/buffer.hpp>
+#include <epilstm/backend/kernels.hpp>
 #include <epilstm/config.hpp>
 
 // thrust's generic headers pull in its CUDA system unless told otherwise; epilstm::cuda_emulation
@@ -32,6 +33,9 @@ namespace epilstm::cuda {
 /// Device tag: thrust::cpp algorithms on host memory. Same operations as cuda_device.
 struct host_emulation {
     static constexpr const char* name = "host-emulated";
+    /// Host memory, but kept behind the device interface (buffers, no Eigen) like a GPU's.
+    static constexpr bool host_memory = true;
+    template <class U> using vector = buffer<U, host_emulation>;
 
     static void* allocate(std::size_t bytes)
     {

@@ -7,7 +7,7 @@
 #include <cstddef>
 #include <utility>
 
-namespace epilstm::cuda {
+namespace epilstm {
 
 template <class T, class Device>
 class buffer {
@@ -53,4 +53,4 @@ private:
     index_t n_ = 0, cap_ = 0;
 };
 
-}  // namespace epilstm::cuda
+}  // namespace epilstm

@@ -1,7 +1,10 @@
-// One (layer-norm) LSTM layer over a frame of B streams on a device tag (cuda_device or
-// host_emulation). The same equations, layout and parameter offsets as the CPU layer
-// (backend/cpu/lstm_layer.hpp, whose header comment gives the forward and backward equations); the
-// work is split differently:
+// The frame unroll of one (layer-norm) LSTM layer over B streams, written once over a device's
+// operations (gemm, for_each with the kernels of backend/kernels.hpp, fill, copy): what
+// cuda_device and host_emulation run, and what any device without a tuned layer of its own gets
+// (the CPU names its fused layer, backend/cpu/lstm_layer.hpp, which computes the same equations;
+// tests/parity checks the two against each other). Same layout and parameter offsets
+// (cell/lstm_layer_types.hpp); the equations are in the header comment of backend/cpu/lstm_layer.hpp.
+// The work is split as a GPU wants it:
 //   per frame     pre_x = W X (one GEMM over all F·B columns) + b_x, LN_x per column;
 //   per position  step = U h_prev (one GEMM [4H,H]×[H,B]), LN_h statistics per column, one kernel
 //                 for gates and c̃ over H×B, LN_c statistics per column, one kernel for c and h
@@ -12,59 +15,14 @@
 // State never leaves the device; the host only issues launches.
 #pragma once
 
-#include <epilstm/backend/cuda/buffer.cuh>
-#include <epilstm/backend/cuda/kernels.cuh>
+#include <epilstm/backend/buffer.hpp>
+#include <epilstm/backend/kernels.hpp>
 #include <epilstm/cell/cell_spec.hpp>
+#include <epilstm/cell/lstm_layer_types.hpp>
 #include <epilstm/config.hpp>
 
 
-namespace epilstm::cuda {
-
-/// How a layer obtains c_prev (as cpu::cell_source).
-enum class cell_source { carried, external };
-/// Order in which positions are processed (as cpu::direction).
-enum class direction { forward, reverse };
-
-/// Offsets of one layer's tensors in the model's flat parameter buffer; -1 for absent LN tensors.
-struct layer_offsets {
-    index_t input_size = 0, hidden_size = 0;
-    index_t W_x = 0, b_x = 0, W_h = 0, b_h = 0;
-    index_t ln_x_gamma = -1, ln_x_beta = -1, ln_h_gamma = -1, ln_h_beta = -1, ln_c_gamma = -1, ln_c_beta = -1;
-};
-
-/// The offset rule of parameter_layout (model/parameter_layout.hpp): every tensor starts on a
-/// multiple of 16 floats, in the order tensors are added. Kept free of Eigen so nvcc never sees
-/// it; tests/parity checks that it gives the CPU model's offsets.
-struct flat_layout {
-    index_t size = 0;
-    index_t add(index_t n)
-    {
-        size = (size + 15) / 16 * 16;
-        const index_t o = size;
-        size += n;
-        return o;
-    }
-    /// One layer's tensors in MODEL-SPEC order (cpu::add_lstm_tensors).
-    layer_offsets add_layer(index_t input, index_t hidden, bool norm)
-    {
-        layer_offsets o;
-        o.input_size = input;
-        o.hidden_size = hidden;
-        o.W_x = add(4 * hidden * input);
-        o.b_x = add(4 * hidden);
-        o.W_h = add(4 * hidden * hidden);
-        o.b_h = add(4 * hidden);
-        if (norm) {
-            o.ln_x_gamma = add(4 * hidden);
-            o.ln_x_beta = add(4 * hidden);
-            o.ln_h_gamma = add(4 * hidden);
-            o.ln_h_beta = add(4 * hidden);
-            o.ln_c_gamma = add(hidden);
-            o.ln_c_beta = add(hidden);
-        }
-        return o;
-    }
-};
+namespace epilstm::sequence {
 
 /// Per-frame device scratch of one layer (what backward needs, by column).
 template <class T, class Device>
@@ -99,25 +57,6 @@ struct layer_cache {
     }
 };
 
-/// Inputs of a layer's forward pass (device pointers).
-template <class T>
-struct layer_inputs {
-    const T* x = nullptr;           ///< [I, F·B]
-    const T* h0 = nullptr;          ///< [H, B] or null (zeros)
-    const T* c_external = nullptr;  ///< [H, F·B] for cell_source::external
-    const index_t* lengths = nullptr;  ///< [B] valid positions per stream (device)
-};
-
-/// Gradients into a layer's outputs and where its input gradients go (device pointers).
-template <class T>
-struct layer_grads {
-    const T* dh = nullptr;     ///< [H, F·B] or null
-    const T* dc = nullptr;     ///< [H, F·B] or null
-    T* dx = nullptr;           ///< [I, F·B] out, overwritten, or null
-    T* dh0 = nullptr;          ///< [H, B] out, or null
-    T* dc_external = nullptr;  ///< [H, F·B] out, written at every column (cell_source::external)
-};
-
 template <cell_spec_type Spec, class Device, class T = float>
 class lstm_layer {
 public:
@@ -125,8 +64,8 @@ public:
     using cache = layer_cache<T, Device>;
 
     lstm_layer() = default;
-    lstm_layer(layer_offsets o, cell_source s, direction d) : o_(o), source_(s), dir_(d) {}
-    const layer_offsets& offsets() const { return o_; }
+    lstm_layer(lstm_offsets o, cell_source s, direction d) : o_(o), source_(s), dir_(d) {}
+    const lstm_offsets& offsets() const { return o_; }
 
     void forward(const Device& dev, const T* p, const layer_inputs<T>& in, cache& k, index_t F, index_t B) const
     {
@@ -247,9 +186,9 @@ public:
     }
 
 private:
-    layer_offsets o_{};
+    lstm_offsets o_{};
     cell_source source_ = cell_source::carried;
     direction dir_ = direction::forward;
 };
 
-}  // namespace epilstm::cuda
+}  // namespace epilstm::sequence

@@ -1,9 +1,11 @@
-// The elementwise and per-column work of the device backend, as functors over an index.
+// The elementwise and per-column work of the model and of the device-generic LSTM layer, as functors
+// over an index.
 //
-// Each functor is a plain struct of raw device pointers with an EPILSTM_HD operator()(index_t). A
-// device tag (cuda_device.cuh: thrust::cuda on a stream; host_emulation.hpp: thrust::cpp) runs it over
-// 0..n-1 with thrust::for_each_n, so one definition serves the GPU and the host-emulated backend that
-// CI runs. Nothing here includes thrust, Eigen or Hana, and nothing branches on __CUDACC__.
+// Each functor is a plain struct of raw pointers with an EPILSTM_HD operator()(index_t). A device tag
+// runs it over 0..n-1 (for_each): cuda_device with thrust::cuda on a stream, host_emulation with
+// thrust::cpp, cpu_device with an OpenMP loop; so one definition serves the GPU, the host-emulated
+// backend that CI runs and the CPU. Nothing here includes thrust, Eigen or Hana, and nothing
+// branches on __CUDACC__.
 //
 // Layout (as on the CPU, backend/cpu/lstm_layer.hpp): matrices are column-major [rows, F·B], position
 // t of stream b in column t·B + b. Functors named *_columns run one thread per column (the layer-norm
@@ -16,7 +18,7 @@
 
 #include <cmath>
 
-namespace epilstm::cuda::kernels {
+namespace epilstm::kernels {
 
 /// m[i] += b[i mod rows]: a bias added to every column.
 template <class T> struct add_bias {
@@ -24,6 +26,13 @@ template <class T> struct add_bias {
     const T* b;
     index_t rows;
     EPILSTM_HD void operator()(index_t i) const { m[i] += b[i % rows]; }
+};
+
+/// x[i] += y[i].
+template <class T> struct add_to {
+    T* x;
+    const T* y;
+    EPILSTM_HD void operator()(index_t i) const { x[i] += y[i]; }
 };
 
 /// out[i] = a[i] · b[i].
@@ -442,4 +451,4 @@ template <class T> struct square {
     EPILSTM_HD T operator()(T x) const { return x * x; }
 };
 
-}  // namespace epilstm::cuda::kernels
+}  // namespace epilstm::kernels
