@@ -14,6 +14,7 @@
 #pragma once
 
 #include <epilstm/cell/cell_spec.hpp>
+#include <epilstm/cell/lstm_cell.hpp>
 #include <epilstm/config.hpp>
 
 #include <cmath>
@@ -131,8 +132,6 @@ template <class T> struct layer_norm_backward_apply {
 /// With layer norm c̃ goes to `chat` for cell_output to normalize; without, c = c̃ and h = o ⊙ φ(c)
 /// are finished here. Positions past a stream's end get h = c = 0.
 template <class Spec, class T> struct gates_forward {
-    using act = typename Spec::activation;
-    using gate = typename Spec::gate;
     static constexpr bool norm = Spec::normalization::enabled;
     const T* step;     // [4H, B] U h_prev
     const T* bh;       // [4H]
@@ -160,23 +159,23 @@ template <class Spec, class T> struct gates_forward {
             else
                 a[q] = step[j * H4 + r] + bh[r] + pre_x[cj * H4 + r];
         }
-        const T gi = gate::value(a[0]), gf = gate::value(a[1]), gg = act::value(a[2]), go = gate::value(a[3]);
+        T gi, gf, gg, go, ct;
+        lstm_cell<Spec>::gates(a[0], a[1], a[2], a[3], c_src[j * H + k], gi, gf, gg, go, ct);
         T* G = gates + cj * H4;
         G[k] = gi;
         G[H + k] = gf;
         G[2 * H + k] = gg;
         G[3 * H + k] = go;
-        const T cp = c_src[j * H + k];
-        c_prev[cj * H + k] = cp;
-        const T ct = gf * cp + gi * gg;
+        c_prev[cj * H + k] = c_src[j * H + k];
         if constexpr (norm) {
             chat[cj * H + k] = ct;
         } else {
-            const T ph = act::value(ct);
+            T ph, hh;
+            lstm_cell<Spec>::output(go, ct, ph, hh);
             phi_c[cj * H + k] = ph;
             const bool pad = t >= lengths[j];
             c[cj * H + k] = pad ? T(0) : ct;
-            h[cj * H + k] = pad ? T(0) : go * ph;
+            h[cj * H + k] = pad ? T(0) : hh;
         }
     }
 };
@@ -184,7 +183,6 @@ template <class Spec, class T> struct gates_forward {
 /// Layer norm only: c = γ_c ⊙ ĉ + β_c (ĉ already normalized in chat), h = o ⊙ φ(c); one thread per
 /// (unit, stream) of the step's block.
 template <class Spec, class T> struct cell_output {
-    using act = typename Spec::activation;
     const T* chat;
     const T* gamma;
     const T* beta;
@@ -198,11 +196,12 @@ template <class Spec, class T> struct cell_output {
     {
         const index_t k = idx % H, j = idx / H, e = (col0 + j) * H + k;
         const T cc = chat[e] * gamma[k] + beta[k];
-        const T ph = act::value(cc);
+        T ph, hh;
+        lstm_cell<Spec>::output(gates[(col0 + j) * 4 * H + 3 * H + k], cc, ph, hh);
         phi_c[e] = ph;
         const bool pad = t >= lengths[j];
         c[e] = pad ? T(0) : cc;
-        h[e] = pad ? T(0) : gates[(col0 + j) * 4 * H + 3 * H + k] * ph;
+        h[e] = pad ? T(0) : hh;
     }
 };
 
@@ -210,12 +209,8 @@ template <class Spec, class T> struct cell_output {
 template <class Spec, class T>
 EPILSTM_HD inline void gates_backward_tail(T dct, const T* G, T cp, index_t H, index_t k, T* da, T* dc_prev_out)
 {
-    using act = typename Spec::activation;
-    using gate = typename Spec::gate;
     const T gi = G[k], gf = G[H + k], gg = G[2 * H + k];
-    da[k] = dct * gg * gate::derivative_at(gi);
-    da[H + k] = dct * cp * gate::derivative_at(gf);
-    da[2 * H + k] = dct * gi * act::derivative_at(gg);
+    lstm_cell<Spec>::gates_backward(dct, gi, gf, gg, cp, da[k], da[H + k], da[2 * H + k]);
     if (dc_prev_out) *dc_prev_out = dct * gf;
 }
 
@@ -223,8 +218,6 @@ EPILSTM_HD inline void gates_backward_tail(T dct, const T* G, T cp, index_t H, i
 /// norm it also finishes da_i, da_f, da_g and dc_prev. One thread per (unit, stream).
 ///   dh = dh_carry + dh_ext;  dc = dc_carry + dc_ext + dh ⊙ o ⊙ φ'(c);  da_o = dh ⊙ φ(c) ⊙ σ'(o)
 template <class Spec, class T> struct output_backward {
-    using act = typename Spec::activation;
-    using gate = typename Spec::gate;
     static constexpr bool norm = Spec::normalization::enabled;
     const T* dh_carry;  // [H, B]
     T* dc_carry;        // [H, B] read, and (carried, no norm) overwritten with dc_prev
@@ -250,8 +243,7 @@ template <class Spec, class T> struct output_backward {
         const T* G = gates + cj * 4 * H;
         const T go = G[3 * H + k], ph = phi_c[e];
         T* dA = da + cj * 4 * H;
-        dA[3 * H + k] = dh * ph * gate::derivative_at(go);
-        dc += dh * go * act::derivative_at(ph);
+        lstm_cell<Spec>::output_backward(dh, go, ph, dc, dA[3 * H + k]);
         if constexpr (norm) {
             dcn[e] = dc;
         } else {

@@ -27,6 +27,7 @@
 
 #include <epilstm/backend/cpu/parallel.hpp>
 #include <epilstm/cell/cell_spec.hpp>
+#include <epilstm/cell/lstm_cell.hpp>
 #include <epilstm/config.hpp>
 #include <epilstm/cell/lstm_layer_types.hpp>
 
@@ -155,6 +156,7 @@ public:
     using scalar = T;
     using act = typename Spec::activation;
     using gate = typename Spec::gate;
+    using cell = lstm_cell<Spec>;  // the cell equations (cell/lstm_cell.hpp), here on whole columns
     static constexpr bool norm = Spec::normalization::enabled;
 
     lstm_layer() = default;
@@ -238,13 +240,10 @@ public:
                         z += cache.pre_x.col(cj).array();
                     }
                     auto gcol = cache.gates.col(cj);
-                    gcol.head(2 * H).array() = gate::array(z.head(2 * H));
-                    gcol.segment(2 * H, H).array() = act::array(z.segment(2 * H, H));
-                    gcol.tail(H).array() = gate::array(z.tail(H));
-
                     auto cc = cache.c.col(cj).array();
-                    cc = gcol.segment(H, H).array() * c_prev.col(j).array() +
-                         gcol.head(H).array() * gcol.segment(2 * H, H).array();
+                    cell::gates(z.head(H), z.segment(H, H), z.segment(2 * H, H), z.tail(H), c_prev.col(j).array(),
+                                gcol.head(H).array(), gcol.segment(H, H).array(), gcol.segment(2 * H, H).array(),
+                                gcol.tail(H).array(), cc);
                     if constexpr (norm) {
                         const T mu = cc.sum() / static_cast<T>(H);
                         auto xh = cache.chat.col(cj).array();
@@ -254,9 +253,7 @@ public:
                         xh *= is;
                         cc = xh * cvec(params, o_.ln_c_gamma, H).array() + cvec(params, o_.ln_c_beta, H).array();
                     }
-                    auto ph = cache.phi_c.col(cj).array();
-                    ph = act::array(cc);
-                    cache.h.col(cj).array() = gcol.tail(H).array() * ph;
+                    cell::output(gcol.tail(H).array(), cc, cache.phi_c.col(cj).array(), cache.h.col(cj).array());
                 }
 
                 if (masked) {
@@ -323,8 +320,7 @@ public:
 
                         // h = o ⊙ φ(c)
                         const auto go = Gj.tail(H).array();
-                        daj.tail(H).array() = dhj * phj * gate::derivative_array(go);
-                        dcj += dhj * go * act::derivative_array(phj);
+                        cell::output_backward(dhj, go, phj, dcj, daj.tail(H).array());
                         auto dctj = dct.col(j).array();
                         if constexpr (norm) {
                             const auto xh = cache.chat.col(cj).array();
@@ -340,9 +336,8 @@ public:
                         // c̃ = f ⊙ c_prev + i ⊙ g
                         const auto gi = Gj.head(H).array(), gf = Gj.segment(H, H).array(),
                                    gg = Gj.segment(2 * H, H).array();
-                        daj.head(H).array() = dctj * gg * gate::derivative_array(gi);
-                        daj.segment(H, H).array() = dctj * cache.c_prev.col(cj).array() * gate::derivative_array(gf);
-                        daj.segment(2 * H, H).array() = dctj * gi * act::derivative_array(gg);
+                        cell::gates_backward(dctj, gi, gf, gg, cache.c_prev.col(cj).array(), daj.head(H).array(),
+                                             daj.segment(H, H).array(), daj.segment(2 * H, H).array());
                         if (carried)
                             dc_carry.col(j).array() = dctj * gf;
                         else if (g.dc_external)
