@@ -41,7 +41,8 @@ command add_init_command(CLI::App& app)
                     io::write_checkpoint(o->out, cfg, model.layout(), model.parameters(), nullptr,
                                          names.empty() ? nullptr : &names);
                     std::cout << "wrote " << o->out.string() << " (" << model.parameters().size() << " parameters, "
-                              << cfg.activation << ", " << cfg.normalization << ", H=" << cfg.hidden_size
+                              << cfg.activation << ", " << cfg.normalization << ", " << cfg.wiring << " wiring"
+                              << (cfg.bidirectional ? ", bidirectional" : "") << ", H=" << cfg.hidden_size
                               << ", D=" << tracks << ")\n";
                 });
                 return 0;

@@ -135,7 +135,8 @@ int train_model(M& model, const train_cli& o, const training_data& d, const io::
                              d.tracks.empty() ? nullptr : &d.tracks, &prog);
     };
     std::cout << (resume ? "resuming " : "training ") << model.config().activation << "/"
-              << model.config().normalization << (model.config().bidirectional ? "/bidirectional" : "")
+              << model.config().normalization << "/" << model.config().wiring
+              << (model.config().bidirectional ? "/bidirectional" : "")
               << " H=" << model.hidden_size() << " D=" << model.input_size() << " on " << d.positions << " positions in "
               << d.source.regions() << " region(s) of " << d.path.string() << ": epochs " << tr.state().epoch + 1
               << ".." << o.epochs << ", " << to.streams << " streams per region, frame " << model.frame_length()

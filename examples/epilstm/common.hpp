@@ -158,8 +158,9 @@ struct model_options {
     index_t tracks = 0;
     index_t hidden = 16;
     index_t frame = 100;
-    std::string activation = "softsign";
-    std::string normalization = "layer_norm";
+    std::string activation = softsign::name;
+    std::string normalization = layer_norm::name;
+    std::string wiring = paper_wiring::name;
     bool bidirectional = false;
     std::uint64_t seed = 1;
 };
@@ -170,10 +171,20 @@ inline void add_model_options(CLI::App* c, model_options& o)
         ->check(CLI::PositiveNumber)
         ->capture_default_str();
     c->add_option("--frame-length,-F", o.frame, "positions per frame F")->check(CLI::PositiveNumber)->capture_default_str();
-    c->add_option("--activation", o.activation, "cell activation φ: softsign | tanh")->capture_default_str();
-    c->add_option("--normalization", o.normalization, "layer_norm | none")->capture_default_str();
+    // The choices come from the one list of run-time variants (model/variant_list.hpp); config_from
+    // checks the values, so a bad one is the library's one-line error naming the allowed values.
+    c->add_option("--activation", o.activation, "cell activation φ: " + choices_help(activation_names))
+        ->capture_default_str();
+    c->add_option("--normalization", o.normalization, "cell normalization: " + choices_help(normalization_names))
+        ->capture_default_str();
+    c->add_option("--wiring", o.wiring,
+                  "decoder wiring: " + choices_help(wiring_names) + " (" + paper_wiring::name +
+                      ": the decoder's cell at t is the encoder's; " + own_cell_wiring::name +
+                      ": the decoder carries its own cell)")
+        ->capture_default_str();
     c->add_flag("--bidirectional", o.bidirectional, "bidirectional encoder variant");
     c->add_option("--seed", o.seed, "seed of the weight initialization (and of --shuffle)")->capture_default_str();
+    c->footer("Model variants: " + runtime_variants_help() + ".");
 }
 
 inline model_config config_from(const model_options& o, index_t tracks)
@@ -185,6 +196,7 @@ inline model_config config_from(const model_options& o, index_t tracks)
     c.activation = o.activation;
     c.normalization = o.normalization;
     c.bidirectional = o.bidirectional;
+    c.wiring = o.wiring;
     validate_config(c, "command line");
     return c;
 }

@@ -28,6 +28,7 @@ expect_error() {
 "$bin" --help >help.txt 2>&1 && grep -q reconstruct help.txt && grep -q train help.txt && grep -q init help.txt \
     && ok "--help lists init, train, reconstruct" || fail "--help"
 "$bin" train --help >help.txt 2>&1 && grep -q -- --hidden-size help.txt && grep -q -- --resume help.txt \
+    && grep -q -- "--wiring.*paper | own_cell" help.txt && grep -q "16 variants" help.txt \
     && ok "train --help lists its options" || fail "train --help"
 
 # 1. reconstruct matches the PyTorch reference on every parity fixture.
@@ -59,6 +60,22 @@ grep -q "epoch 2/2" train_a.txt && ok "train reports each epoch" || fail "train 
     && "$py" -c "import h5py,sys; f=h5py.File('rec.h5'); sys.exit(0 if f['embedding'].shape==(4000,6) and f['reconstruction'].shape==(4000,25) else 1)" \
     && ok "reconstruct writes /embedding and /reconstruction" || fail "reconstruct round trip: $(cat rec.txt)"
 
+# The wiring is recorded in the checkpoint and used: same seed, same parameters, so the two wirings
+# share the embedding (the encoder) and differ in the reconstruction (the decoder).
+"$bin" init --matrix "$slice" --hidden-size 6 --seed 3 --wiring own_cell --out wiring_own.h5 >wiring_own.txt 2>&1 \
+    && grep -q "own_cell wiring" wiring_own.txt \
+    && "$py" -c "import h5py,sys; sys.exit(0 if h5py.File('wiring_own.h5').attrs['wiring']=='own_cell' and h5py.File('init.h5').attrs['wiring']=='paper' else 1)" \
+    && ok "init --wiring own_cell records the wiring" || fail "init --wiring own_cell: $(cat wiring_own.txt)"
+if "$bin" reconstruct --model wiring_own.h5 --matrix "$slice" --out wiring_own_rec.h5 >wiring_own_rec.txt 2>&1 \
+    && "$bin" reconstruct --model init.h5 --matrix "$slice" --out wiring_paper_rec.h5 >>wiring_own_rec.txt 2>&1; then
+    h5diff wiring_own_rec.h5 wiring_paper_rec.h5 /embedding /embedding >/dev/null 2>&1; same_emb=$?
+    h5diff wiring_own_rec.h5 wiring_paper_rec.h5 /reconstruction /reconstruction >/dev/null 2>&1; same_rec=$?
+    [ "$same_emb" -eq 0 ] && [ "$same_rec" -eq 1 ] && ok "reconstruct runs an own-cell checkpoint with its wiring" \
+        || fail "own-cell reconstruct: embedding h5diff $same_emb (want 0), reconstruction h5diff $same_rec (want 1)"
+else
+    fail "reconstruct an own-cell checkpoint: $(cat wiring_own_rec.txt)"
+fi
+
 # 3. Bad inputs.
 "$py" - <<'PY' || fail "making bad inputs"
 import h5py, numpy as np
@@ -84,6 +101,7 @@ expect_error "NaN in the signal" "row 17" "$bin" reconstruct --model $m --matrix
 expect_error "NaN in training input" "nan.h5" "$bin" train --matrix nan.h5 --model o9.h5 --epochs 1
 expect_error "unknown activation" "relu" "$bin" init --tracks 4 --activation relu --out o10.h5
 expect_error "unknown normalization" "batch_norm" "$bin" train --matrix "$slice" --normalization batch_norm --model o11.h5
+expect_error "unknown wiring" "unknown wiring 'bogus' (allowed: 'paper', 'own_cell')" "$bin" init --tracks 4 --wiring bogus --out o13.h5
 expect_error "missing required option" "--out" "$bin" reconstruct --model $m --matrix "$slice"
 expect_error "resume without a checkpoint" "o12.h5" "$bin" train --matrix "$slice" --model o12.h5 --resume
 expect_error "resume with another track count" "25" "$bin" train --matrix wrong_d.h5 --model $m --resume

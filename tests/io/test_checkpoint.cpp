@@ -154,12 +154,13 @@ TEST_CASE("a checkpoint round-trips exactly", "[io][checkpoint]")
         CHECK(ck.optimizer->step == opt.step);
         CHECK(ck.tracks == tracks);
     }
-    SECTION("tanh, no normalization, bidirectional")
+    SECTION("tanh, no normalization, bidirectional, own-cell wiring")
     {
         model_config other = cfg;
         other.activation = "tanh";
         other.normalization = "none";
         other.bidirectional = true;
+        other.wiring = "own_cell";
         const parameter_layout l2 = spec_layout(other);
         const Eigen::VectorXf p2 = random_params(l2, 4);
         io::write_checkpoint(file, other, l2, p2);
@@ -454,6 +455,7 @@ TEST_CASE("h5py reads a checkpoint", "[io][checkpoint][python]")
        << "assert a['format'] == 'epilstm-checkpoint', a\n"
        << "assert a['version'] == 1 and a['input_size'] == 3 and a['hidden_size'] == 2 and a['frame_length'] == 10, a\n"
        << "assert a['activation'] == 'softsign' and a['normalization'] == 'layer_norm' and a['bidirectional'] == 0, a\n"
+       << "assert a['wiring'] == 'paper', a\n"
        << "W = f['W'][()]\n"
        << "assert W.dtype == np.float32 and W.shape == (3, 4), (W.dtype, W.shape)\n"
        << "assert (W == 10 * np.arange(3)[:, None] + np.arange(4)[None, :]).all(), W\n"

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <epilstm/model/epi_lstm.hpp>
+#include <epilstm/model/variants.hpp>
 
 #include <boost/hana.hpp>
 
@@ -28,7 +29,7 @@ constexpr auto variant_grid(Activations acts, Normalizations norms, Encoders enc
         using A = typename decltype(+hana::at_c<0>(combo))::type;
         using N = typename decltype(+hana::at_c<1>(combo))::type;
         using E = typename decltype(+hana::at_c<2>(combo))::type;
-        return hana::type_c<epi_lstm<cell_spec<A, N>, paper_wiring, E, T>>;
+        return hana::type_c<runtime_model<A, N, paper_wiring, E, T>>;
     });
 }
 
@@ -46,14 +47,6 @@ constexpr auto variant_grid(Activations acts, Normalizations norms, HiddenSizes 
         using E = typename decltype(+hana::at_c<3>(combo))::type;
         return hana::type_c<epi_lstm<cell_spec<A, N, static_cast<index_t>(h)>, paper_wiring, E, T>>;
     });
-}
-
-/// Every variant the command-line program can build from a model_config.
-template <class T = float>
-constexpr auto runtime_variants()
-{
-    return variant_grid<T>(hana::tuple_t<softsign, tanh_activation>, hana::tuple_t<layer_norm, no_norm>,
-                           hana::tuple_t<unidirectional, bidirectional>);
 }
 
 /// Calls f(hana::type_c<Model>) for each model type of the grid.

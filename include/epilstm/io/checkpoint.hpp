@@ -3,7 +3,8 @@
 // File layout:
 //   root attributes   format = "epilstm-checkpoint", version = 1, input_size, hidden_size,
 //                     frame_length (int64), activation, normalization (strings), bidirectional (0/1;
-//                     absent means 0)
+//                     absent means 0), wiring (string, "paper" | "own_cell"; absent means "paper", so
+//                     a checkpoint written before it existed, or by the reference, is the paper's model)
 //   /<tensor name>    one float32 dataset per tensor of the parameter layout: rank 1 -> [rows],
 //                     rank 2 -> [rows, cols] stored row-major (the flat buffer is column-major, so
 //                     matrices are transposed on the way in and out)
@@ -99,6 +100,8 @@ inline model_config read_checkpoint_config(const input_file& f)
             throw input_error(file + ": checkpoint attribute 'bidirectional' is " + std::to_string(b) + ", expected 0 or 1");
         cfg.bidirectional = b == 1;
     }
+    // validate_config below refuses a value outside model/variant_list.hpp's wirings, naming the file.
+    if (f.has_attribute("/", "wiring")) cfg.wiring = f.read_string_attribute("/", "wiring");
     epilstm::validate_config(cfg, file + ": checkpoint attributes");
     return cfg;
 }
@@ -107,7 +110,7 @@ inline model_config read_checkpoint_config(const input_file& f)
 
 /// Writes `params` (flat, column-major tensors in `layout`) and optionally Adam state and track
 /// names to `path`, atomically. Throws shape_error when params, opt or track_names do not match
-/// the layout / config, input_error for an unknown activation or normalization, io_error when the
+/// the layout / config, input_error for an unknown activation, normalization or wiring, io_error when the
 /// file cannot be written; in each case a previous file at `path` is left as it was.
 inline void write_checkpoint(const std::filesystem::path& path, const model_config& cfg, const parameter_layout& layout,
                              Eigen::Ref<const Eigen::VectorXf> params, const optimizer_state* opt = nullptr,
@@ -138,6 +141,7 @@ inline void write_checkpoint(const std::filesystem::path& path, const model_conf
     out.write_string_attribute("/", "activation", cfg.activation);
     out.write_string_attribute("/", "normalization", cfg.normalization);
     out.write_int_attribute("/", "bidirectional", cfg.bidirectional ? 1 : 0);
+    out.write_string_attribute("/", "wiring", cfg.wiring);
 
     for (const tensor_desc& t : layout.tensors()) {
         if (t.name.empty()) throw input_error(file + ": cannot write checkpoint: the layout has a tensor without a name");

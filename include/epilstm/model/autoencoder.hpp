@@ -103,6 +103,7 @@ public:
         cfg_.activation = Spec::activation::name;
         cfg_.normalization = Spec::normalization::name;
         cfg_.bidirectional = is_bidirectional;
+        cfg_.wiring = Wiring::name;
         layout_ = make_layout(cfg_, enc_, enc_rev_, dec_, out_W_, out_b_);
         params_.resize(layout_.size());
         initialize(0);
@@ -120,9 +121,10 @@ public:
     {
         if (!matches(cfg))
             throw shape_error("epilstm: the model configuration (activation '" + cfg.activation + "', normalization '" +
-                              cfg.normalization + "', bidirectional " + (cfg.bidirectional ? "yes" : "no") +
-                              ") does not match this model type (" + cfg_.activation + ", " + cfg_.normalization +
-                              ", bidirectional " + (is_bidirectional ? "yes" : "no") + ")");
+                              cfg.normalization + "', wiring '" + cfg.wiring + "', bidirectional " +
+                              (cfg.bidirectional ? "yes" : "no") + ") does not match this model type (" + cfg_.activation +
+                              ", " + cfg_.normalization + ", " + cfg_.wiring + ", bidirectional " +
+                              (is_bidirectional ? "yes" : "no") + ")");
     }
     explicit epi_lstm(const model_config& cfg)
         requires is_stateless_device<Device>
@@ -134,7 +136,7 @@ public:
     static bool matches(const model_config& cfg)
     {
         return cfg.activation == Spec::activation::name && cfg.normalization == Spec::normalization::name &&
-               cfg.bidirectional == is_bidirectional &&
+               cfg.wiring == Wiring::name && cfg.bidirectional == is_bidirectional &&
                (!Spec::has_static_hidden_size || cfg.hidden_size == Spec::hidden_size);
     }
 

@@ -1,12 +1,13 @@
 // Run-time description of an Epi-LSTM model: what a checkpoint's root attributes hold
-// (docs/MODEL-SPEC.md, "Parameter layout").
+// (docs/MODEL-SPEC.md, "Parameter layout"). The allowed names come from the one list of run-time
+// variants (model/variant_list.hpp).
 #pragma once
 
 #include <epilstm/config.hpp>
 #include <epilstm/error.hpp>
+#include <epilstm/model/variant_list.hpp>
 
 #include <string>
-#include <string_view>
 
 namespace epilstm {
 
@@ -14,36 +15,16 @@ struct model_config {
     index_t input_size = 0;     ///< D, number of tracks
     index_t hidden_size = 0;    ///< H, size of the representation
     index_t frame_length = 100; ///< F, positions per frame
-    std::string activation = "softsign";        ///< "softsign" | "tanh"
-    std::string normalization = "layer_norm";  ///< "layer_norm" | "none"
-    bool bidirectional = false;                 ///< encoder variant; the representation is then 2H wide
+    std::string activation = softsign::name;      ///< "softsign" | "tanh"
+    std::string normalization = layer_norm::name; ///< "layer_norm" | "none"
+    bool bidirectional = false;                   ///< encoder variant; the representation is then 2H wide
+    std::string wiring = paper_wiring::name;      ///< decoder wiring: "paper" | "own_cell"
 
     /// Width of the representation (embedding) of one position.
     index_t embedding_size() const { return bidirectional ? 2 * hidden_size : hidden_size; }
 
     bool operator==(const model_config&) const = default;
 };
-
-/// Allowed values of model_config::activation and ::normalization.
-inline constexpr std::string_view activation_names[] = {"softsign", "tanh"};
-inline constexpr std::string_view normalization_names[] = {"layer_norm", "none"};
-
-namespace detail {
-template <std::size_t N>
-bool is_one_of(const std::string& v, const std::string_view (&values)[N])
-{
-    for (auto a : values)
-        if (v == a) return true;
-    return false;
-}
-template <std::size_t N>
-std::string allowed_list(const std::string_view (&values)[N])
-{
-    std::string s;
-    for (std::size_t i = 0; i < N; ++i) s += (i ? ", '" : "'") + std::string(values[i]) + "'";
-    return s;
-}
-}  // namespace detail
 
 /// Throws input_error "<where>: <problem>" for a configuration no model type can take.
 inline void validate_config(const model_config& cfg, const std::string& where)
@@ -60,6 +41,9 @@ inline void validate_config(const model_config& cfg, const std::string& where)
     if (!detail::is_one_of(cfg.normalization, normalization_names))
         throw input_error(where + ": unknown normalization '" + cfg.normalization +
                           "' (allowed: " + detail::allowed_list(normalization_names) + ")");
+    if (!detail::is_one_of(cfg.wiring, wiring_names))
+        throw input_error(where + ": unknown wiring '" + cfg.wiring + "' (allowed: " + detail::allowed_list(wiring_names) +
+                          ")");
 }
 
 }  // namespace epilstm

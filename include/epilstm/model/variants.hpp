@@ -1,8 +1,11 @@
-// Named Epi-LSTM variants. Each ablation of the paper's supplement is a type; the defaults are the
-// paper's model (§3.4): softsign, layer norm, H = 110, paper decoder wiring, unidirectional.
+// Epi-LSTM variants as types, on the CPU. The run-time ones and with_model_type are in
+// model/dispatch.hpp (the one list: model/variant_list.hpp). Named aliases follow for the paper's
+// model and the ablations of its supplement; the defaults are the paper's model (§3.4): softsign,
+// layer norm, H = 110, paper decoder wiring, unidirectional.
 #pragma once
 
 #include <epilstm/cell/cell_spec.hpp>
+#include <epilstm/model/dispatch.hpp>
 #include <epilstm/model/epi_lstm.hpp>
 
 namespace epilstm {
