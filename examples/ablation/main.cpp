@@ -8,21 +8,22 @@
 //
 //   held-out MSE   masked reconstruction MSE over the held-out regions (what epi_lstm::forward
 //                  computes: positions missing in every track excluded), --infer-streams streams
-//   mAP            downstream average precision (eval/cross_validation.hpp, XGBoost, cross-chromosome
-//                  folds): pooled AP of each task × cell type, averaged over the cell types of a
-//                  task, then over the tasks
+//   mAP            downstream average precision (eval/scoring.hpp, as `epilstm evaluate` scores: XGBoost,
+//                  cross-chromosome folds): pooled AP of each task × cell type, averaged over the cell
+//                  types of a task, then over the tasks (eval::summarize_tasks)
 //   R² at 1 kb     smoothness (eval/smoothness.hpp, paper §4.4) of the representation of every region
 //   positions/s    training throughput: positions in the loss per second of training wall time, and
 //                  per CPU second of the process (steadier when the machine is shared)
 //
-// The store's transformed signal itself (no model) is scored as a reference row. Writes
+// Each variant and the reference row (the store's transformed signal itself, no model) are
+// representation methods (eval/method.hpp: eval::model_method, eval::signal_method). Writes
 // <out>/ablation.tsv and <out>/ablation.md and prints the markdown table. A bad input ends with one
 // line "epilstm-ablation: error: ..." and exit status 2.
 #include <epilstm/ablation/grid.hpp>
-#include <epilstm/eval/cross_validation.hpp>
-#include <epilstm/eval/embed.hpp>
+#include <epilstm/eval/method.hpp>
+#include <epilstm/eval/model_method.hpp>
 #include <epilstm/eval/representation.hpp>
-#include <epilstm/eval/smoothness.hpp>
+#include <epilstm/eval/scoring.hpp>
 #include <epilstm/eval/tasks.hpp>
 #include <epilstm/io/signal_store.hpp>
 #include <epilstm/io/text_file.hpp>
@@ -90,6 +91,7 @@ struct options {
 /// What every variant shares: the data, the split, the prepared tasks.
 struct study {
     std::unique_ptr<io::signal_store> store;
+    std::string heldout_chrom;
     index_t tracks = 0, bin_size = 0, smooth_lag = 0;
     std::vector<std::string> train_regions, heldout_regions;
     region_source<float> train_src, heldout_src;
@@ -139,6 +141,7 @@ study open_study(const options& o)
 {
     study s;
     s.store = std::make_unique<io::signal_store>(o.store);
+    s.heldout_chrom = o.heldout;
     const io::signal_store& st = *s.store;
     s.tracks = st.tracks();
     s.bin_size = st.bin_size();
@@ -213,47 +216,23 @@ study open_study(const options& o)
     return s;
 }
 
-/// Downstream mAP and smoothness of a representation.
+/// Downstream mAP and smoothness of a representation of every region.
 void score_representation(const study& s, const eval::representation& rep, result& r)
 {
     const auto t0 = clock_type::now();
-    std::map<std::string, std::pair<double, int>> pooled, folds;
-    for (const auto& t : s.tasks) {
-        const Eigen::MatrixXf x = eval::task_features(t, rep);
-        const eval::cv_result cv = eval::cross_validate(x, t.y, t.chroms, t.folds, s.xgb);
-        if (!std::isnan(cv.pooled_ap)) {
-            pooled[t.set->task].first += cv.pooled_ap;
-            ++pooled[t.set->task].second;
-        }
-        double sum = 0;
-        int scored = 0;
-        for (const auto& f : cv.folds)
-            if (f.skipped.empty()) {
-                sum += f.ap;
-                ++scored;
-            }
-        if (scored > 0) {
-            folds[t.set->task].first += sum / scored;
-            ++folds[t.set->task].second;
-        }
-    }
-    double total = 0;
-    int n = 0;
-    for (const auto& name : s.task_names) {
-        const auto& [sum, count] = pooled[name];
-        r.task_ap[name] = count > 0 ? sum / count : nan;
-        r.task_fold_ap[name] = folds[name].second > 0 ? folds[name].first / folds[name].second : nan;
-        if (count > 0) {
-            total += r.task_ap[name];
-            ++n;
-        }
-    }
-    r.map = n > 0 ? total / n : nan;
-
-    std::vector<Eigen::Map<const eval::row_matrix>> rows;
-    for (const auto& g : rep.regions) rows.emplace_back(g.rows.data(), g.rows.rows(), g.rows.cols());
-    r.smooth = eval::smoothness(rows, rep.width, {s.smooth_lag}).front();
+    const eval::downstream_summary d = eval::summarize_tasks(eval::score_tasks(s.tasks, rep, s.xgb), s.task_names);
+    r.task_ap = d.pooled_ap;
+    r.task_fold_ap = d.fold_ap;
+    r.map = d.map;
+    r.smooth = eval::smoothness_curve(rep, {s.smooth_lag}).front();
     r.eval_seconds = seconds_since(t0);
+}
+
+/// The representation of every region by a method (eval/method.hpp) fitted on the training regions.
+eval::representation embed_all(const study& s, eval::representation_method& m)
+{
+    m.fit(s.signal, [&](const eval::represented_region& g) { return g.chrom != s.heldout_chrom; });
+    return m.embed(s.signal);
 }
 
 /// Trains, measures and scores one model type of the grid.
@@ -311,7 +290,8 @@ result run_variant(const study& s, const options& o)
     r.heldout_mse = w > 0 ? se / w : nan;
 
     // Representation of every region, then the downstream tasks and smoothness.
-    const eval::representation emb = eval::embed_representation(model, s.signal, o.infer_streams, r.name);
+    eval::model_method<M> method(std::move(model), r.name, "the trained variant", o.infer_streams, r.name);
+    const eval::representation emb = embed_all(s, method);
     r.embed_seconds = seconds_since(t1);
     score_representation(s, emb, r);
     return r;
@@ -394,7 +374,8 @@ int run(const options& o)
         result raw;
         raw.name = "signal (no model)";
         raw.width = s.tracks;
-        score_representation(s, s.signal, raw);
+        eval::signal_method signal(raw.name);
+        score_representation(s, embed_all(s, signal), raw);
         std::fprintf(stderr, "ablation: %-26s mAP %s  R² 1 kb %s  (%.1f s)\n", raw.name.c_str(), fmt(raw.map, 3).c_str(),
                      fmt(raw.smooth, 3).c_str(), raw.eval_seconds);
         rows.push_back(std::move(raw));

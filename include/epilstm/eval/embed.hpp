@@ -1,6 +1,8 @@
 // The representation of an in-memory signal (eval/representation.hpp) under a model, without a
 // file in between: what the evaluation needs for the random-weights control (the same
-// architecture, untrained) and for the ablation grid (examples/ablation), which embed many models.
+// architecture, untrained) and for the ablation grid (examples/ablation), which embed many models;
+// and the model's reconstruction of a signal (the held-out reconstruction of `epilstm evaluate`).
+// The evaluation runs models only through these two functions.
 #pragma once
 
 #include <epilstm/eval/representation.hpp>
@@ -28,6 +30,28 @@ representation embed_representation(const Model& model, const representation& si
         represented_region e{r.name, r.chrom, r.start, r.end, r.bin_size, row_matrix(r.rows.rows(), out.width)};
         const signal_view<float> view{r.rows.data(), r.rows.rows(), signal.width, nullptr};
         if (r.rows.rows() > 0) run_model(model, view, streams, e.rows.data());
+        out.regions.push_back(std::move(e));
+    }
+    return out;
+}
+
+/// The model's reconstruction of every region of `signal` ([positions, tracks] per region, the
+/// decoder's output), `streams` streams per region; as for the embedding, no position is excluded.
+template <class Model>
+representation reconstruct_representation(const Model& model, const representation& signal, index_t streams,
+                                          std::string source = "in-memory reconstruction")
+{
+    static_assert(std::is_same_v<typename Model::scalar, float>, "the evaluation works in float");
+    if (signal.width != model.input_size())
+        throw shape_error("epilstm: " + signal.source + " has " + std::to_string(signal.width) +
+                          " tracks but the model expects " + std::to_string(model.input_size()));
+    representation out;
+    out.source = std::move(source);
+    out.width = signal.width;
+    for (const auto& r : signal.regions) {
+        represented_region e{r.name, r.chrom, r.start, r.end, r.bin_size, row_matrix(r.rows.rows(), out.width)};
+        const signal_view<float> view{r.rows.data(), r.rows.rows(), signal.width, nullptr};
+        if (r.rows.rows() > 0) run_model(model, view, streams, nullptr, e.rows.data());
         out.regions.push_back(std::move(e));
     }
     return out;
