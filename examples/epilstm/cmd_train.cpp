@@ -3,10 +3,13 @@
 #include "common.hpp"
 #include "device.hpp"
 
+#include <epilstm/train/run.hpp>
+
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 namespace epilstm::cli {
 
@@ -148,54 +151,39 @@ int train_model(M& model, const train_cli& o, const training_data& d, const io::
     const char* hook = std::getenv("EPILSTM_TEST_SIGINT_AFTER_BATCHES");
     const long test_sigint_after = hook ? std::atol(hook) : 0;
     long batches_seen = 0;
-    using clock = std::chrono::steady_clock;
-    auto last_save = clock::now();
-    const auto save_every = std::chrono::duration<double>(o.checkpoint_minutes * 60.0);
-    while (tr.state().epoch < o.epochs) {
-        const long epoch = tr.state().epoch + 1;
-        progress_bar bar("epoch " + std::to_string(epoch) + "/" + std::to_string(o.epochs), "positions");
-        const auto t0 = clock::now();
-        const double w0 = tr.state().weight_sum;
-        bool saved_on_stop = false;
-        const auto r = tr.train_epoch(
-            d.source,
-            [&](index_t i, index_t n, double loss) {
-                bar.update(i + 1, n, tr.state().weight_sum - w0, loss);
-            },
-            [&] {
-                // Test hook: deliver a real SIGINT after a given number of batches, so the Ctrl-C
-                // path is tested deterministically (tests/cli/test_pipeline.sh).
-                if (test_sigint_after > 0 && ++batches_seen == test_sigint_after) std::raise(SIGINT);
-                if (stop_requested) {
-                    save();
-                    saved_on_stop = true;
-                    return false;
-                }
-                if (o.checkpoint_minutes > 0 && clock::now() - last_save >= save_every) {
-                    save();
-                    last_save = clock::now();
-                }
-                return true;
-            });
-        if (!r.completed) {
-            bar.interrupt();
-            if (!saved_on_stop) save();
-            std::cout << "interrupted in epoch " << epoch << " after " << tr.state().batch
-                      << " batches: checkpoint saved to " << o.model.string()
-                      << "; continue with the same command and --resume\n";
-            return 130;
-        }
-        save();
-        last_save = clock::now();
-        const double sec = std::chrono::duration<double>(clock::now() - t0).count();
+    std::optional<progress_bar> bar;
+    double w0 = 0;
+    run_callbacks cb;
+    cb.save = save;
+    cb.stop_requested = [] { return stop_requested != 0; };
+    // Test hook: deliver a real SIGINT after a given number of batches, so the Ctrl-C path is
+    // tested deterministically (tests/cli/test_pipeline.sh).
+    cb.after_batch = [&] {
+        if (test_sigint_after > 0 && ++batches_seen == test_sigint_after) std::raise(SIGINT);
+    };
+    cb.epoch_begins = [&](long epoch) {
+        bar.emplace("epoch " + std::to_string(epoch) + "/" + std::to_string(o.epochs), "positions");
+        w0 = tr.state().weight_sum;
+    };
+    cb.batch_done = [&](index_t i, index_t n, double loss) { bar->update(i + 1, n, tr.state().weight_sum - w0, loss); };
+    cb.epoch_done = [&](long epoch, const pass_result& r, double sec) {
+        bar.reset();
         std::printf("epoch %ld/%ld  train MSE %.6f  (%.0f positions/s)  checkpoint %s\n", epoch,
                     static_cast<long>(o.epochs), r.loss, r.weight / sec, o.model.c_str());
         std::fflush(stdout);
-        if (stop_requested) {
-            std::cout << "interrupted after epoch " << epoch << ": checkpoint saved to " << o.model.string()
-                      << "; continue with --resume\n";
-            return 130;
-        }
+    };
+    const run_outcome out = run_training(tr, d.source, run_options{static_cast<long>(o.epochs), o.checkpoint_minutes}, cb);
+    if (out.how == run_outcome::status::stopped_in_epoch) {
+        bar->interrupt();
+        std::cout << "interrupted in epoch " << out.epoch << " after " << tr.state().batch
+                  << " batches: checkpoint saved to " << o.model.string()
+                  << "; continue with the same command and --resume\n";
+        return 130;
+    }
+    if (out.how == run_outcome::status::stopped_after_epoch) {
+        std::cout << "interrupted after epoch " << out.epoch << ": checkpoint saved to " << o.model.string()
+                  << "; continue with --resume\n";
+        return 130;
     }
     std::cout << "done: " << o.epochs << " epochs; model " << o.model.string() << "\n";
     return 0;

@@ -36,6 +36,7 @@ constexpr index_t D = 3, H = 4, F = 5;
 struct fixed_frame {
     Eigen::MatrixXf x = Eigen::MatrixXf(D, F * 2);
     Eigen::MatrixXf h0 = Eigen::MatrixXf(H, 2);
+    index_t lengths[2] = {F, 3};
     frame_batch<float> batch;
 
     fixed_frame()
@@ -47,14 +48,14 @@ struct fixed_frame {
         batch.positions = F;
         batch.batch = 2;
         batch.x = x.data();
-        batch.lengths = {F, 3};
+        batch.lengths = lengths;
         batch.h0 = h0.data();
     }
 };
 
 struct outputs {
     float loss = 0;
-    Eigen::MatrixXf embedding, reconstruction;
+    Eigen::VectorXf embedding, reconstruction;
 };
 
 template <class Model>

@@ -12,12 +12,12 @@
 
 namespace epilstm::eval {
 
-/// Embeds every region of `signal` (its width must be the model's input size) as `streams`
-/// streams per region, exactly as `epilstm embed --streams` does. Missing positions are not known
-/// in memory, so none is excluded (the representation of a position does not depend on it).
+namespace detail {
+/// run_model over every region of `signal`: the representation (or, reconstructing, the
+/// decoder's output) [positions, width] per region.
 template <class Model>
-representation embed_representation(const Model& model, const representation& signal, index_t streams,
-                                    std::string source = "in-memory embedding")
+representation run_over_regions(const Model& model, const representation& signal, index_t streams, std::string source,
+                                bool reconstruct)
 {
     static_assert(std::is_same_v<typename Model::scalar, float>, "the evaluation works in float");
     if (signal.width != model.input_size())
@@ -25,14 +25,26 @@ representation embed_representation(const Model& model, const representation& si
                           " tracks but the model expects " + std::to_string(model.input_size()));
     representation out;
     out.source = std::move(source);
-    out.width = model.embedding_size();
+    out.width = reconstruct ? signal.width : model.embedding_size();
     for (const auto& r : signal.regions) {
         represented_region e{r.name, r.chrom, r.start, r.end, r.bin_size, row_matrix(r.rows.rows(), out.width)};
         const signal_view<float> view{r.rows.data(), r.rows.rows(), signal.width, nullptr};
-        if (r.rows.rows() > 0) run_model(model, view, streams, e.rows.data());
+        if (r.rows.rows() > 0)
+            run_model(model, view, streams, reconstruct ? nullptr : e.rows.data(), reconstruct ? e.rows.data() : nullptr);
         out.regions.push_back(std::move(e));
     }
     return out;
+}
+}  // namespace detail
+
+/// Embeds every region of `signal` (its width must be the model's input size) as `streams`
+/// streams per region, exactly as `epilstm embed --streams` does. Missing positions are not known
+/// in memory, so none is excluded (the representation of a position does not depend on it).
+template <class Model>
+representation embed_representation(const Model& model, const representation& signal, index_t streams,
+                                    std::string source = "in-memory embedding")
+{
+    return detail::run_over_regions(model, signal, streams, std::move(source), false);
 }
 
 /// The model's reconstruction of every region of `signal` ([positions, tracks] per region, the
@@ -41,20 +53,7 @@ template <class Model>
 representation reconstruct_representation(const Model& model, const representation& signal, index_t streams,
                                           std::string source = "in-memory reconstruction")
 {
-    static_assert(std::is_same_v<typename Model::scalar, float>, "the evaluation works in float");
-    if (signal.width != model.input_size())
-        throw shape_error("epilstm: " + signal.source + " has " + std::to_string(signal.width) +
-                          " tracks but the model expects " + std::to_string(model.input_size()));
-    representation out;
-    out.source = std::move(source);
-    out.width = signal.width;
-    for (const auto& r : signal.regions) {
-        represented_region e{r.name, r.chrom, r.start, r.end, r.bin_size, row_matrix(r.rows.rows(), out.width)};
-        const signal_view<float> view{r.rows.data(), r.rows.rows(), signal.width, nullptr};
-        if (r.rows.rows() > 0) run_model(model, view, streams, nullptr, e.rows.data());
-        out.regions.push_back(std::move(e));
-    }
-    return out;
+    return detail::run_over_regions(model, signal, streams, std::move(source), true);
 }
 
 }  // namespace epilstm::eval

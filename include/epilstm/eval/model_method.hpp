@@ -10,6 +10,7 @@
 #include <epilstm/eval/method.hpp>
 #include <epilstm/io/signal_store.hpp>
 #include <epilstm/model/dispatch.hpp>
+#include <epilstm/model/epi_lstm.hpp>
 #include <epilstm/model/model_config.hpp>
 
 #include <cstdint>

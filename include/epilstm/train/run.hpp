@@ -1,0 +1,87 @@
+// A training run: epochs of a model_session's trainer up to a target, a checkpoint after every
+// epoch and every few minutes, and a clean stop (with a checkpoint) when asked, e.g. on Ctrl-C.
+// The policy lives here so that every front end (the `epilstm` program, a distributed driver, a
+// user's own program) stops, saves and resumes the same way; the front end supplies the I/O
+// through callbacks (how to save, how to report).
+#pragma once
+
+#include <epilstm/config.hpp>
+#include <epilstm/data/region_source.hpp>
+#include <epilstm/model/inference.hpp>
+#include <epilstm/train/session.hpp>
+
+#include <chrono>
+#include <functional>
+
+namespace epilstm {
+
+struct run_options {
+    long epochs = 10;                 ///< epochs in total (a resumed run continues up to this)
+    double checkpoint_minutes = 10;   ///< also save every this many minutes (≤ 0: only after each epoch)
+};
+
+/// What a run calls; every member may be empty.
+struct run_callbacks {
+    std::function<void()> save;                  ///< write a checkpoint of the session's state now
+    std::function<bool()> stop_requested;        ///< true: save and stop at the next batch boundary
+    std::function<void()> after_batch;           ///< after every batch, before the stop check (tests)
+    std::function<void(long epoch)> epoch_begins;             ///< epoch (1-based) is about to run
+    std::function<void(index_t batch, index_t batches, double loss)> batch_done;  ///< progress
+    std::function<void(long epoch, const pass_result&, double seconds)> epoch_done;
+};
+
+/// How a run ended, and in which (1-based) epoch.
+struct run_outcome {
+    enum class status { completed, stopped_in_epoch, stopped_after_epoch } how = status::completed;
+    long epoch = 0;
+};
+
+/// Trains `s` (start_training already called; restored when resuming) on `src` until
+/// s.state().epoch reaches o.epochs. Saves after every epoch, every o.checkpoint_minutes, and when
+/// stop_requested() turns true (then returns stopped_*; the checkpoint resumes exactly there).
+inline run_outcome run_training(model_session& s, const region_source<float>& src, const run_options& o,
+                                const run_callbacks& cb)
+{
+    using clock = std::chrono::steady_clock;
+    auto save = [&] {
+        if (cb.save) cb.save();
+    };
+    auto stop = [&] { return cb.stop_requested && cb.stop_requested(); };
+    auto last_save = clock::now();
+    const auto save_every = std::chrono::duration<double>(o.checkpoint_minutes * 60.0);
+    while (s.state().epoch < o.epochs) {
+        const long epoch = s.state().epoch + 1;
+        if (cb.epoch_begins) cb.epoch_begins(epoch);
+        const auto t0 = clock::now();
+        bool saved_on_stop = false;
+        const pass_result r = s.train_epoch(
+            src,
+            [&](index_t i, index_t n, double loss) {
+                if (cb.batch_done) cb.batch_done(i, n, loss);
+            },
+            [&] {
+                if (cb.after_batch) cb.after_batch();
+                if (stop()) {
+                    save();
+                    saved_on_stop = true;
+                    return false;
+                }
+                if (o.checkpoint_minutes > 0 && clock::now() - last_save >= save_every) {
+                    save();
+                    last_save = clock::now();
+                }
+                return true;
+            });
+        if (!r.completed) {
+            if (!saved_on_stop) save();
+            return {run_outcome::status::stopped_in_epoch, epoch};
+        }
+        save();
+        last_save = clock::now();
+        if (cb.epoch_done) cb.epoch_done(epoch, r, std::chrono::duration<double>(clock::now() - t0).count());
+        if (stop()) return {run_outcome::status::stopped_after_epoch, epoch};
+    }
+    return {run_outcome::status::completed, s.state().epoch};
+}
+
+}  // namespace epilstm
