@@ -6,8 +6,6 @@
 #include "common.hpp"
 #include "device_session.hpp"
 
-#include <epilstm/train/session.hpp>
-
 #include <memory>
 
 namespace epilstm::cli {
@@ -39,7 +37,7 @@ inline std::unique_ptr<model_session> open_session(const std::string& device, co
         throw input_error("--device: '" + device + "' is not one of cpu, cuda, auto");
     }
     if (cuda) return make_cuda_session(cfg, params);
-    return make_session<cpu_device>(cfg, params);
+    return make_cpu_session(cfg, params);
 }
 
 /// A session for a model held on the host (its configuration and parameters).
