@@ -179,8 +179,6 @@ public:
     }
     /// The carried hidden of the last step (or inference frame), [H, B] in device memory.
     const vector& carry() const { return ws_.carry; }
-    /// Σ of the loss weights of the last step's frame (the positions in its loss).
-    T last_weight() const { return ws_.weight_sum; }
 
     adam<T, device>& optimizer() { return adam_; }
     const adam<T, device>& optimizer() const { return adam_; }
