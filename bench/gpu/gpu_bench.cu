@@ -49,32 +49,35 @@ int main(int argc, char** argv)
         std::vector<float> x(static_cast<std::size_t>(D * F * B));
         for (auto& v : x) v = ux(rng);
         std::vector<index_t> lengths(static_cast<std::size_t>(B), F);
-        model_t::workspace ws;
         frame_batch<float> hf{F, B, x.data(), nullptr, lengths.data(), nullptr};
-        auto df = m.stage(ws, hf);
+        // train: the library's trainer (train/trainer.hpp), on a frame staged once; embed: the model.
+        train_options to;
+        to.streams = B;
+        to.clip_norm = 1.0;
+        trainer<model_t> tr(m, to);
+        model_t::workspace ws;
+        auto df = mode == "train" ? tr.stage(hf) : m.stage(ws, hf);
         dev.synchronize();
         const auto tu = clk::now();
-        m.stage(ws, hf);
+        if (mode == "train")
+            tr.stage(hf);
+        else
+            m.stage(ws, hf);
         dev.synchronize();
         const double upload_s = std::chrono::duration<double>(clk::now() - tu).count();
 
-        buffer<float, device_t> grad, carry;
-        grad.resize(m.parameter_count());
+        buffer<float, device_t> carry;
         carry.resize(H * B);
         dev.fill(carry.data(), H * B, 0.f);
         df.h0 = carry.data();
-        adam<float, device_t> opt(dev, m.parameter_count());
         auto step = [&] {
             if (mode == "train") {
-                m.forward(ws, df);
-                dev.fill(grad.data(), m.parameter_count(), 0.f);
-                m.backward(ws, df, grad.data());
-                clip_global_norm(dev, grad.data(), m.parameter_count(), 1.0f);
-                opt.step(m.parameters().data(), grad.data());
+                tr.step_staged(df);
+                dev.copy(carry.data(), tr.carry().data(), H * B);
             } else {
                 m.encode(ws, df);
+                dev.copy(carry.data(), ws.carry.data(), H * B);
             }
-            dev.copy(carry.data(), ws.carry.data(), H * B);
             dev.synchronize();
         };
         step();

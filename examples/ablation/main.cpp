@@ -28,6 +28,7 @@
 #include <epilstm/io/signal_store.hpp>
 #include <epilstm/io/text_file.hpp>
 #include <epilstm/io/store_source.hpp>
+#include <epilstm/train/run.hpp>
 #include <epilstm/train/trainer.hpp>
 
 #include <CLI/CLI.hpp>
@@ -261,17 +262,17 @@ result run_variant(const study& s, const options& o)
     trainer<M> tr(model, to);
     const auto t0 = clock_type::now();
     const double c0 = cpu_seconds();
-    double seen = 0;
-    for (index_t epoch = 0;; ++epoch) {
-        if (o.positions <= 0 && epoch >= o.epochs) break;
-        const pass_result p = tr.train_epoch(s.train_src, {}, [&](const trainer<M>& t) {
-            return o.positions <= 0 || seen + t.state().weight_sum < o.positions;
-        });
-        seen += p.weight;
-        r.train_mse = p.loss;  // of the last (possibly partial) epoch
-        if (!p.completed || (o.positions > 0 && seen >= o.positions)) break;
-        if (p.weight <= 0) throw input_error(o.store.string() + ": the training regions hold no position in the loss");
+    training_budget budget;
+    budget.epochs = o.epochs;
+    budget.positions = o.positions;
+    budget_outcome trained;
+    try {
+        trained = train_within(tr, s.train_src, budget);
+    } catch (const input_error& e) {
+        throw input_error(o.store.string() + ": " + e.what());
     }
+    const double seen = trained.positions;
+    r.train_mse = trained.last_loss;
     r.train_seconds = seconds_since(t0);
     r.trained_positions = seen;
     r.train_rate = r.train_seconds > 0 ? seen / r.train_seconds : nan;
@@ -280,14 +281,8 @@ result run_variant(const study& s, const options& o)
 
     // Held-out reconstruction.
     const auto t1 = clock_type::now();
-    double se = 0, w = 0;
-    for (index_t k = 0; k < s.heldout_src.regions(); ++k) {
-        const pass_result p = run_region(model, s.heldout_src, k, o.infer_streams, true,
-                                         [](index_t, const auto&, const auto*) {});
-        se += p.loss * p.weight;
-        w += p.weight;
-    }
-    r.heldout_mse = w > 0 ? se / w : nan;
+    const pass_result held = reconstruction_loss(model, s.heldout_src, o.infer_streams);
+    r.heldout_mse = held.weight > 0 ? held.loss : nan;
 
     // Representation of every region, then the downstream tasks and smoothness.
     eval::model_method<M> method(std::move(model), r.name, "the trained variant", o.infer_streams, r.name);

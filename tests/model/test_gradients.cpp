@@ -94,7 +94,8 @@ void check_model_gradients()
 
 TEMPLATE_TEST_CASE("autoencoder gradients match central differences", "[model][gradient]",
                    (cell_spec<softsign, layer_norm>), (cell_spec<tanh_activation, layer_norm>),
-                   (cell_spec<softsign, no_norm>), (cell_spec<tanh_activation, no_norm>))
+                   (cell_spec<softsign, no_norm>), (cell_spec<tanh_activation, no_norm>),
+                   (cell_spec<softsign, rms_norm>))
 {
     SECTION("paper wiring") { check_model_gradients<epi_lstm<TestType, paper_wiring, unidirectional, double>>(); }
     SECTION("own-cell wiring") { check_model_gradients<epi_lstm<TestType, own_cell_wiring, unidirectional, double>>(); }

@@ -79,9 +79,8 @@ template <class Model> parity_output run_model(device_t& dev, const parity_input
     return out;
 }
 
-template <class Act, class Norm> parity_output by_shape(device_t& dev, const parity_input& in)
+template <class S> parity_output by_shape(device_t& dev, const parity_input& in)
 {
-    using S = cell_spec<Act, Norm>;
     switch (in.variant % 3) {
     case 0: return run_model<epi_lstm<S, paper_wiring, unidirectional, float, device_t>>(dev, in);
     case 1: return run_model<epi_lstm<S, own_cell_wiring, unidirectional, float, device_t>>(dev, in);
@@ -94,11 +93,7 @@ template <class Act, class Norm> parity_output by_shape(device_t& dev, const par
 parity_output run_device(const parity_input& in)
 {
     static device_t dev;  // one context (stream, cuBLAS handle) for the whole test program
-    const bool tanh = in.variant / 6 == 1, plain = (in.variant / 3) % 2 == 1;
-    if (!tanh && !plain) return by_shape<softsign, layer_norm>(dev, in);
-    if (!tanh) return by_shape<softsign, no_norm>(dev, in);
-    if (!plain) return by_shape<tanh_activation, layer_norm>(dev, in);
-    return by_shape<tanh_activation, no_norm>(dev, in);
+    return with_cell(in.variant, [&](auto cell) { return by_shape<typename decltype(cell)::type>(dev, in); });
 }
 
 }  // namespace epilstm::parity

@@ -3,16 +3,32 @@
 // once as .cu against cuda_device. Plain std::vector only: no Eigen crosses into device code.
 #pragma once
 
+#include <epilstm/cell/cell_spec.hpp>
 #include <epilstm/config.hpp>
+
+#include <type_traits>
 
 #include <string>
 #include <vector>
 
 namespace epilstm::parity {
 
-/// Variant id = 6·activation + 3·normalization + shape, with activation 0 softsign / 1 tanh,
-/// normalization 0 layer_norm / 1 none, shape 0 paper wiring / 1 own-cell wiring / 2 bidirectional.
-inline constexpr int variant_count = 12;
+/// Variant id = 3·cell + shape, with cell 0 softsign + layer_norm, 1 softsign + none, 2 tanh +
+/// layer_norm, 3 tanh + none, 4 softsign + rms_norm (a compile-time normalization, not a CLI
+/// variant), and shape 0 paper wiring / 1 own-cell wiring / 2 bidirectional.
+inline constexpr int variant_count = 15;
+
+/// Calls fn(std::type_identity<cell_spec<…>>{}) with the cell of variant v.
+template <class Fn> decltype(auto) with_cell(int v, Fn&& fn)
+{
+    switch (v / 3) {
+    case 0: return fn(std::type_identity<cell_spec<softsign, layer_norm>>{});
+    case 1: return fn(std::type_identity<cell_spec<softsign, no_norm>>{});
+    case 2: return fn(std::type_identity<cell_spec<tanh_activation, layer_norm>>{});
+    case 3: return fn(std::type_identity<cell_spec<tanh_activation, no_norm>>{});
+    default: return fn(std::type_identity<cell_spec<softsign, rms_norm>>{});
+    }
+}
 
 struct frame_input {
     index_t positions = 0, batch = 0;

@@ -3,7 +3,8 @@
 // step and Adam moments (float32, relative error ≤ 1e-5 of each tensor's largest magnitude), over
 // three frames of three streams with the hidden carried between them, padding (a shorter stream, an
 // empty stream, a short last frame) and loss weights, for all 12 variants
-// {softsign, tanh} × {layer_norm, none} × {paper wiring, own-cell wiring, bidirectional}.
+// {softsign, tanh} × {layer_norm, none} × {paper wiring, own-cell wiring, bidirectional}, and for
+// softsign with rms_norm (a compile-time normalization) in the three wirings.
 //
 // The device side (device_body.inl) is linked in from parity_host.cpp (host-emulated device, runs
 // in CI) or parity_cuda.cu (a GPU; exits with the skip code 77 when there is none).
@@ -43,19 +44,14 @@ double max_rel(const std::vector<float>& got, const std::vector<float>& want)
 
 template <class Fn> void with_cpu_variant(int v, Fn&& fn)
 {
-    auto shape = [&](auto act, auto norm) {
-        using S = cell_spec<typename decltype(act)::type, typename decltype(norm)::type>;
+    with_cell(v, [&](auto cell) {
+        using S = typename decltype(cell)::type;
         switch (v % 3) {
         case 0: fn(std::type_identity<epi_lstm<S, paper_wiring, unidirectional, float>>{}); break;
         case 1: fn(std::type_identity<epi_lstm<S, own_cell_wiring, unidirectional, float>>{}); break;
         default: fn(std::type_identity<epi_lstm<S, paper_wiring, bidirectional, float>>{}); break;
         }
-    };
-    const bool tanh = v / 6 == 1, plain = (v / 3) % 2 == 1;
-    if (!tanh && !plain) shape(std::type_identity<softsign>{}, std::type_identity<layer_norm>{});
-    if (!tanh && plain) shape(std::type_identity<softsign>{}, std::type_identity<no_norm>{});
-    if (tanh && !plain) shape(std::type_identity<tanh_activation>{}, std::type_identity<layer_norm>{});
-    if (tanh && plain) shape(std::type_identity<tanh_activation>{}, std::type_identity<no_norm>{});
+    });
 }
 
 frame_input make_frame(std::mt19937& rng, index_t D, index_t F, std::vector<index_t> lengths, bool weights)

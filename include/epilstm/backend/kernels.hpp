@@ -8,7 +8,7 @@
 // branches on __CUDACC__.
 //
 // Layout (as on the CPU, backend/cpu/lstm_layer.hpp): matrices are column-major [rows, F·B], position
-// t of stream b in column t·B + b. Functors named *_columns run one thread per column (the layer-norm
+// t of stream b in column t·B + b. Functors named *_columns run one thread per column (the normalization
 // reductions); the others run one thread per element of an [H, B] or [4H, B] block.
 // Equations: MODEL-SPEC.md "Cell" and the header comment of backend/cpu/lstm_layer.hpp.
 #pragma once
@@ -44,10 +44,26 @@ template <class T> struct multiply {
     EPILSTM_HD void operator()(index_t i) const { out[i] = a[i] * b[i]; }
 };
 
-/// Layer norm of one column: x̂ = (z − μ)/σ with z = src(:, src_col0 + j) (+ bias), written to
-/// xhat(:, dst_col0 + j) and 1/σ to inv[dst_col0 + j]; when `out` is set also out(:, dst_col0 + j) =
-/// γ ⊙ x̂ + β. src may alias xhat or out (each column is read completely before it is written).
-template <class T> struct layer_norm_columns {
+namespace detail {
+/// Column z read with its bias added (bias may be null): what a normalization's reduction reads.
+template <class T> struct biased_column {
+    const T* z;
+    const T* bias;
+    EPILSTM_HD T operator[](index_t r) const { return bias ? z[r] + bias[r] : z[r]; }
+};
+/// g = γ ⊙ dy of one column: what a normalization's backward reduction reads.
+template <class T> struct scaled_column {
+    const T* dy;
+    const T* gamma;
+    EPILSTM_HD T operator[](index_t r) const { return dy[r] * gamma[r]; }
+};
+}  // namespace detail
+
+/// Normalization N of one column: x̂ = N(z) with z = src(:, src_col0 + j) (+ bias), written to
+/// xhat(:, dst_col0 + j) and its scale (1/σ) to inv[dst_col0 + j]; when `out` is set also
+/// out(:, dst_col0 + j) = γ ⊙ x̂ + β. src may alias xhat or out (each element is read before it is
+/// written). The math is N's (policy/normalization.hpp).
+template <class N, class T> struct normalize_columns {
     const T* src;
     index_t src_col0;
     const T* bias;  // may be null
@@ -61,31 +77,22 @@ template <class T> struct layer_norm_columns {
     const T* beta;   // with out
     EPILSTM_HD void operator()(index_t j) const
     {
-        const T* z = src + (src_col0 + j) * rows;
+        const detail::biased_column<T> z{src + (src_col0 + j) * rows, bias};
+        const auto st = N::forward_stats(z, rows, eps);
+        inv[dst_col0 + j] = st.scale;
         T* x = xhat + (dst_col0 + j) * rows;
-        T s = 0;
-        for (index_t r = 0; r < rows; ++r) s += z[r] + (bias ? bias[r] : T(0));
-        const T mu = s / static_cast<T>(rows);
-        T v = 0;
-        for (index_t r = 0; r < rows; ++r) {
-            const T d = z[r] + (bias ? bias[r] : T(0)) - mu;
-            x[r] = d;
-            v += d * d;
-        }
-        const T is = T(1) / std::sqrt(v / static_cast<T>(rows) + eps);
-        inv[dst_col0 + j] = is;
         T* o = out ? out + (dst_col0 + j) * rows : nullptr;
         for (index_t r = 0; r < rows; ++r) {
-            const T xn = x[r] * is;
+            const T xn = N::forward_apply(z[r], st);
             x[r] = xn;
             if (o) o[r] = xn * gamma[r] + beta[r];
         }
     }
 };
 
-/// Layer-norm backward, the per-column part: with g = γ ⊙ dy, stats[2j] = mean(g) and
-/// stats[2j+1] = mean(g ⊙ x̂) over the column col0 + j.
-template <class T> struct layer_norm_backward_stats {
+/// Backward of normalization N, the per-column part: with g = γ ⊙ dy, stats[2j] = mean(g) (or what
+/// N uses in its place) and stats[2j+1] = mean(g ⊙ x̂) over the column col0 + j.
+template <class N, class T> struct normalize_backward_stats {
     const T* dy;
     const T* xhat;
     const T* gamma;
@@ -94,22 +101,16 @@ template <class T> struct layer_norm_backward_stats {
     T* stats;
     EPILSTM_HD void operator()(index_t j) const
     {
-        const T* d = dy + (col0 + j) * rows;
-        const T* x = xhat + (col0 + j) * rows;
-        T mg = 0, mgx = 0;
-        for (index_t r = 0; r < rows; ++r) {
-            const T g = d[r] * gamma[r];
-            mg += g;
-            mgx += g * x[r];
-        }
-        stats[2 * j] = mg / static_cast<T>(rows);
-        stats[2 * j + 1] = mgx / static_cast<T>(rows);
+        const auto st = N::backward_stats(detail::scaled_column<T>{dy + (col0 + j) * rows, gamma},
+                                          xhat + (col0 + j) * rows, rows);
+        stats[2 * j] = st.mean_g;
+        stats[2 * j + 1] = st.mean_gx;
     }
 };
 
-/// Layer-norm backward, elementwise: dz = (γ ⊙ dy − mean(g) − x̂ ⊙ mean(g ⊙ x̂)) / σ over the columns
-/// col0.. of [rows, ·] (index i covers rows × columns). dz may alias dy.
-template <class T> struct layer_norm_backward_apply {
+/// Backward of normalization N, elementwise: dz = N'(γ ⊙ dy) from the column statistics, over the
+/// columns col0.. of [rows, ·] (index i covers rows × columns). dz may alias dy.
+template <class N, class T> struct normalize_backward_apply {
     const T* dy;
     const T* xhat;
     const T* gamma;
@@ -121,7 +122,8 @@ template <class T> struct layer_norm_backward_apply {
     EPILSTM_HD void operator()(index_t i) const
     {
         const index_t r = i % rows, j = i / rows, e = (col0 + j) * rows + r;
-        dz[e] = (dy[e] * gamma[r] - stats[2 * j] - xhat[e] * stats[2 * j + 1]) * inv[col0 + j];
+        dz[e] = N::backward_apply(dy[e] * gamma[r], xhat[e], inv[col0 + j],
+                                  norm_grad_stats<T>{stats[2 * j], stats[2 * j + 1]});
     }
 };
 
@@ -180,7 +182,7 @@ template <class Spec, class T> struct gates_forward {
     }
 };
 
-/// Layer norm only: c = γ_c ⊙ ĉ + β_c (ĉ already normalized in chat), h = o ⊙ φ(c); one thread per
+/// Normalized cells only: c = γ_c ⊙ ĉ + β_c (ĉ already normalized in chat), h = o ⊙ φ(c); one thread per
 /// (unit, stream) of the step's block.
 template <class Spec, class T> struct cell_output {
     const T* chat;
@@ -253,7 +255,7 @@ template <class Spec, class T> struct output_backward {
     }
 };
 
-/// Layer norm only: dc̃ = LN_c'(dc) from the column statistics, then da_i, da_f, da_g and dc_prev.
+/// Normalized cells only: dc̃ = LN_c'(dc) from the column statistics, then da_i, da_f, da_g and dc_prev.
 template <class Spec, class T> struct cell_backward {
     const T* dcn;
     const T* chat;
@@ -270,7 +272,8 @@ template <class Spec, class T> struct cell_backward {
     EPILSTM_HD void operator()(index_t idx) const
     {
         const index_t k = idx % H, j = idx / H, cj = col0 + j, e = cj * H + k;
-        const T dct = (dcn[e] * gamma[k] - stats[2 * j] - chat[e] * stats[2 * j + 1]) * inv_c[cj];
+        const T dct = Spec::normalization::backward_apply(dcn[e] * gamma[k], chat[e], inv_c[cj],
+                                                          norm_grad_stats<T>{stats[2 * j], stats[2 * j + 1]});
         T* out = carried ? dc_carry + j * H + k : (dc_external ? dc_external + e : nullptr);
         gates_backward_tail<Spec>(dct, gates + cj * 4 * H, c_prev[e], H, k, da + cj * 4 * H, out);
     }

@@ -110,6 +110,22 @@ pass_result run_region(const Model& model, const region_source<typename Model::s
     return r;
 }
 
+/// The model's reconstruction loss over every region of `src` (each run as `streams` streams, the
+/// hidden carried between frames): the mean over all positions in the loss, and their number.
+template <class Model>
+pass_result reconstruction_loss(const Model& model, const region_source<typename Model::scalar>& src, index_t streams)
+{
+    pass_result total;
+    for (index_t k = 0; k < src.regions(); ++k) {
+        const pass_result p = run_region(model, src, k, streams, true, [](index_t, const auto&, const auto*) {});
+        total.loss += p.loss * p.weight;
+        total.weight += p.weight;
+        total.frames += p.frames;
+    }
+    if (total.weight > 0) total.loss /= total.weight;
+    return total;
+}
+
 /// Runs the model over an in-memory signal as `streams` streams without training. Writes the
 /// representation [N, E] and (when not null) the reconstruction [N, D], both row-major, and
 /// returns the loss (when reconstructing).

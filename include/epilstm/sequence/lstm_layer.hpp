@@ -1,4 +1,4 @@
-// The frame unroll of one (layer-norm) LSTM layer over B streams, written once over a device's
+// The frame unroll of one LSTM layer (normalized, N = Spec::normalization, or plain) over B streams, written once over a device's
 // operations (gemm, for_each with the kernels of backend/kernels.hpp, fill, copy): what
 // cuda_device and host_emulation run, and what any device without a tuned layer of its own gets
 // (the CPU names its fused layer, backend/cpu/lstm_layer.hpp, which computes the same equations;
@@ -60,7 +60,8 @@ struct layer_cache {
 template <cell_spec_type Spec, class Device, class T = float>
 class lstm_layer {
 public:
-    static constexpr bool norm = Spec::normalization::enabled;
+    using N = typename Spec::normalization;
+    static constexpr bool norm = N::enabled;
     using cache = layer_cache<T, Device>;
 
     lstm_layer() = default;
@@ -71,13 +72,13 @@ public:
     {
         const index_t H = o_.hidden_size, I = o_.input_size, n = F * B, H4 = 4 * H;
         k.resize(H, F, B, norm);
-        const T eps = static_cast<T>(Spec::normalization::epsilon);
+        const T eps = static_cast<T>(N::epsilon);
 
         // The parallel part: the whole frame's input projection, bias and LN_x.
         dev.gemm(false, false, H4, n, I, T(1), p + o_.W_x, H4, in.x, I, T(0), k.pre_x.data(), H4);
         dev.for_each(H4 * n, kernels::add_bias<T>{k.pre_x.data(), p + o_.b_x, H4});
         if constexpr (norm)
-            dev.for_each(n, kernels::layer_norm_columns<T>{k.pre_x.data(), 0, nullptr, k.xhat_x.data(), k.inv_x.data(), 0,
+            dev.for_each(n, kernels::normalize_columns<N, T>{k.pre_x.data(), 0, nullptr, k.xhat_x.data(), k.inv_x.data(), 0,
                                                            H4, eps, k.pre_x.data(), p + o_.ln_x_gamma,
                                                            p + o_.ln_x_beta});
 
@@ -97,7 +98,7 @@ public:
                                                               : k.c.data() + pc * H;
             dev.gemm(false, false, H4, B, H, T(1), p + o_.W_h, H4, h_src, H, T(0), k.step.data(), H4);
             if constexpr (norm)
-                dev.for_each(B, kernels::layer_norm_columns<T>{k.step.data(), 0, p + o_.b_h, k.xhat_h.data(),
+                dev.for_each(B, kernels::normalize_columns<N, T>{k.step.data(), 0, p + o_.b_h, k.xhat_h.data(),
                                                                k.inv_h.data(), col, H4, eps, nullptr, nullptr, nullptr});
             dev.for_each(H * B, kernels::gates_forward<Spec, T>{
                                     k.step.data(), p + o_.b_h, norm ? k.xhat_h.data() : nullptr,
@@ -106,7 +107,7 @@ public:
                                     k.c_prev.data(), norm ? k.chat.data() : nullptr, k.c.data(), k.phi_c.data(),
                                     k.h.data()});
             if constexpr (norm) {
-                dev.for_each(B, kernels::layer_norm_columns<T>{k.chat.data(), col, nullptr, k.chat.data(),
+                dev.for_each(B, kernels::normalize_columns<N, T>{k.chat.data(), col, nullptr, k.chat.data(),
                                                                k.inv_c.data(), col, H, eps, nullptr, nullptr, nullptr});
                 dev.for_each(H * B, kernels::cell_output<Spec, T>{k.chat.data(), p + o_.ln_c_gamma, p + o_.ln_c_beta,
                                                                   k.gates.data(), in.lengths, H, t, col, k.c.data(),
@@ -138,15 +139,15 @@ public:
                                     k.c_prev.data(), in.lengths, H, t, col, carried, dc_ext_out, k.da.data(),
                                     norm ? k.dcn.data() : nullptr});
             if constexpr (norm) {
-                dev.for_each(B, kernels::layer_norm_backward_stats<T>{k.dcn.data(), k.chat.data(), p + o_.ln_c_gamma, H,
+                dev.for_each(B, kernels::normalize_backward_stats<N, T>{k.dcn.data(), k.chat.data(), p + o_.ln_c_gamma, H,
                                                                       col, k.stats.data()});
                 dev.for_each(H * B, kernels::cell_backward<Spec, T>{k.dcn.data(), k.chat.data(), p + o_.ln_c_gamma,
                                                                     k.inv_c.data(), k.stats.data(), k.gates.data(),
                                                                     k.c_prev.data(), H, col, carried,
                                                                     k.dc_carry.data(), dc_ext_out, k.da.data()});
-                dev.for_each(B, kernels::layer_norm_backward_stats<T>{k.da.data(), k.xhat_h.data(), p + o_.ln_h_gamma,
+                dev.for_each(B, kernels::normalize_backward_stats<N, T>{k.da.data(), k.xhat_h.data(), p + o_.ln_h_gamma,
                                                                       H4, col, k.stats.data()});
-                dev.for_each(H4 * B, kernels::layer_norm_backward_apply<T>{k.da.data(), k.xhat_h.data(),
+                dev.for_each(H4 * B, kernels::normalize_backward_apply<N, T>{k.da.data(), k.xhat_h.data(),
                                                                           p + o_.ln_h_gamma, k.inv_h.data(),
                                                                           k.stats.data(), H4, col, k.da_h.data()});
             }
@@ -174,9 +175,9 @@ public:
             dev.for_each(H4 * n, kernels::multiply<T>{k.da.data(), k.xhat_h.data(), k.prod.data()});
             row_sums(k.prod.data(), H4, o_.ln_h_gamma);
             // da_x = LN_x'(da), in place.
-            dev.for_each(n, kernels::layer_norm_backward_stats<T>{k.da.data(), k.xhat_x.data(), p + o_.ln_x_gamma, H4,
+            dev.for_each(n, kernels::normalize_backward_stats<N, T>{k.da.data(), k.xhat_x.data(), p + o_.ln_x_gamma, H4,
                                                                   0, k.stats.data()});
-            dev.for_each(H4 * n, kernels::layer_norm_backward_apply<T>{k.da.data(), k.xhat_x.data(), p + o_.ln_x_gamma,
+            dev.for_each(H4 * n, kernels::normalize_backward_apply<N, T>{k.da.data(), k.xhat_x.data(), p + o_.ln_x_gamma,
                                                                       k.inv_x.data(), k.stats.data(), H4, 0,
                                                                       k.da.data()});
         }

@@ -7,6 +7,7 @@
 
 #include <epilstm/config.hpp>
 #include <epilstm/data/region_source.hpp>
+#include <epilstm/error.hpp>
 #include <epilstm/model/inference.hpp>
 #include <epilstm/train/session.hpp>
 
@@ -82,6 +83,43 @@ inline run_outcome run_training(model_session& s, const region_source<float>& sr
         if (stop()) return {run_outcome::status::stopped_after_epoch, epoch};
     }
     return {run_outcome::status::completed, s.state().epoch};
+}
+
+/// A training budget: `epochs` full passes, or (positions > 0) this many positions in the loss,
+/// stopping inside an epoch when it is reached; the same budget gives every model the same data.
+struct training_budget {
+    long epochs = 1;
+    double positions = 0;
+};
+
+/// What a budgeted run did.
+struct budget_outcome {
+    double positions = 0;  ///< positions that entered the loss, over every epoch run
+    double last_loss = 0;  ///< mean loss of the last (possibly partial) epoch
+    long epochs = 0;       ///< epochs begun
+};
+
+/// Trains `tr` (a trainer<Model>, train/trainer.hpp) on `src` within budget `b`, with no checkpoints:
+/// what a study that compares models at equal data (the ablation) runs. Throws input_error when
+/// an epoch finds no position in the loss (it would never reach a position budget).
+template <class Trainer>
+budget_outcome train_within(Trainer& tr, const region_source<typename Trainer::T>& src, const training_budget& b)
+{
+    budget_outcome out;
+    for (long epoch = 0;; ++epoch) {
+        if (b.positions <= 0 && epoch >= b.epochs) break;
+        const double before = out.positions;
+        const pass_result p = tr.train_epoch(src, {}, [&](const Trainer& t) {
+            return b.positions <= 0 || before + t.state().weight_sum < b.positions;
+        });
+        ++out.epochs;
+        out.positions += p.weight;
+        out.last_loss = p.loss;
+        if (!p.completed || (b.positions > 0 && out.positions >= b.positions)) break;
+        if (p.weight <= 0)
+            throw input_error("the training regions hold no position in the loss (every position is missing)");
+    }
+    return out;
 }
 
 }  // namespace epilstm

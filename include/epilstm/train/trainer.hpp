@@ -165,11 +165,18 @@ public:
     /// One optimization step on a host frame batch (fb.h0 the carried hidden, or null): stage,
     /// forward, backward, clipping and Adam on the model's device. Returns the frame's loss; the
     /// hidden to carry into the next frame of the same streams is then carry() [H, B] (device memory).
-    double step(const frame_batch<T>& fb)
+    double step(const frame_batch<T>& fb) { return step_staged(stage(fb)); }
+
+    /// Copies a host frame batch to the model's device (into this trainer's workspace).
+    frame_batch<T> stage(const frame_batch<T>& fb) { return model_.stage(ws_, fb); }
+
+    /// step() on a frame already on the device (what stage() returned, h0 possibly replaced by a
+    /// device pointer): forward, backward, clipping and Adam. A benchmark that times the device's
+    /// compute alone stages once and calls this.
+    double step_staged(const frame_batch<T>& df)
     {
         const auto& dev = model_.dev();
         const index_t P = model_.parameter_count();
-        const frame_batch<T> df = model_.stage(ws_, fb);
         const double loss = model_.forward(ws_, df);
         dev.fill(grad_.data(), P, T(0));
         model_.backward(ws_, df, grad_.data());

@@ -1,4 +1,7 @@
-// One (layer-norm) LSTM layer over a frame of B parallel streams, on the CPU with Eigen.
+// One LSTM layer over a frame of B parallel streams, on the CPU with Eigen: the cpu_device's tuned
+// frame unroll. LN_x, LN_h, LN_c below stand for the cell's normalization N applied to a column and
+// followed by γ ⊙ x̂ + β (layer_norm, rms_norm: the math, forward and backward, is N's own,
+// policy/normalization.hpp; no_norm skips them).
 //
 // Forward, per position t (MODEL-SPEC.md "Cell"; Ba et al. 2016; Epi-LSTM paper §3.2, eq. 2):
 //   a   = LN_x(W x_t + b_x) + LN_h(U h_prev + b_h)         (no_norm: a = W x_t + b_x + U h_prev + b_h)
@@ -98,55 +101,6 @@ struct lstm_cache {
     }
 };
 
-namespace detail {
-
-/// Layer norm over each column of z (in place: z becomes γ ⊙ x̂ + β); stores x̂ and 1/σ.
-template <class T, class Z, class XH, class Inv>
-void layer_norm_columns(Z&& z, XH&& xhat, Inv&& inv, const Eigen::Ref<const vector<T>>& gamma,
-                        const Eigen::Ref<const vector<T>>& beta, T eps)
-{
-    const auto n = static_cast<T>(z.rows());
-    for (index_t j = 0; j < z.cols(); ++j) {
-        auto col = z.col(j);
-        const T mu = col.sum() / n;
-        auto xh = xhat.col(j);
-        xh = (col.array() - mu).matrix();
-        const T var = xh.squaredNorm() / n;
-        const T is = T(1) / std::sqrt(var + eps);
-        inv(j) = is;
-        xh *= is;
-        col = (xh.array() * gamma.array() + beta.array()).matrix();
-    }
-}
-
-/// dst += Σ_j a.col(j): row sums by whole columns (vectorized over rows; Eigen's rowwise().sum()
-/// on a column-major block reduces each strided row on its own).
-template <class Dst, class A> void add_row_sums(Dst&& dst, const A& a)
-{
-    for (index_t j = 0; j < a.cols(); ++j) dst += a.col(j);
-}
-/// dst += Σ_j a.col(j) ⊙ b.col(j).
-template <class Dst, class A, class B> void add_row_sums_product(Dst&& dst, const A& a, const B& b)
-{
-    for (index_t j = 0; j < a.cols(); ++j) dst.array() += a.col(j).array() * b.col(j).array();
-}
-
-/// dz = (1/σ)(γ⊙dy − mean(γ⊙dy) − x̂ ⊙ mean(γ⊙dy ⊙ x̂)) column by column, without the γ, β
-/// gradients (the caller reduces those once per frame). dz may alias dy.
-template <class T, class DY, class XH, class Inv, class DZ>
-void layer_norm_columns_backward_input(const DY& dy, const XH& xhat, const Inv& inv,
-                                       const Eigen::Ref<const vector<T>>& gamma, DZ&& dz)
-{
-    const T inv_n = T(1) / static_cast<T>(dy.rows());
-    for (index_t j = 0; j < dy.cols(); ++j) {
-        const auto g = (dy.col(j).array() * gamma.array()).eval();
-        const T mg = g.sum() * inv_n;
-        const T mgx = (g * xhat.col(j).array()).sum() * inv_n;
-        dz.col(j) = ((g - mg - xhat.col(j).array() * mgx) * inv(j)).matrix();
-    }
-}
-
-}  // namespace detail
 
 /// An LSTM layer of cell type Spec with scalar T. Holds only its offsets; parameters and gradients
 /// are flat buffers passed in (the model owns them), scratch is an lstm_cache (the caller owns it).
@@ -157,7 +111,8 @@ public:
     using act = typename Spec::activation;
     using gate = typename Spec::gate;
     using cell = lstm_cell<Spec>;  // the cell equations (cell/lstm_cell.hpp), here on whole columns
-    static constexpr bool norm = Spec::normalization::enabled;
+    using N = typename Spec::normalization;  // the normalization's math (policy/normalization.hpp)
+    static constexpr bool norm = N::enabled;
 
     lstm_layer() = default;
     lstm_layer(lstm_offsets o, cell_source src, direction dir) : o_(o), source_(src), dir_(dir) {}
@@ -193,10 +148,18 @@ public:
                 auto P = cache.pre_x.middleCols(c0, nc);
                 P.noalias() = W * X.middleCols(c0, nc);
                 P.colwise() += bx;
-                if constexpr (norm)
-                    detail::layer_norm_columns<T>(P, cache.xhat_x.middleCols(c0, nc), cache.inv_x.segment(c0, nc),
-                                                  cvec(params, o_.ln_x_gamma, 4 * H), cvec(params, o_.ln_x_beta, 4 * H),
-                                                  eps());
+                if constexpr (norm) {
+                    const auto gamma = cvec(params, o_.ln_x_gamma, 4 * H).array();
+                    const auto beta = cvec(params, o_.ln_x_beta, 4 * H).array();
+                    for (index_t j = c0; j < c0 + nc; ++j) {
+                        auto z = cache.pre_x.col(j);
+                        const auto st = N::forward_stats(z.data(), 4 * H, eps());
+                        cache.inv_x(j) = st.scale;
+                        auto xh = cache.xhat_x.col(j).array();
+                        xh = N::forward_apply(z.array(), st);
+                        z.array() = xh * gamma + beta;
+                    }
+                }
             }
             barrier();
             // The sequential part, for this thread's streams [b0, b0 + nb).
@@ -228,12 +191,10 @@ public:
                     auto z = a.col(j).array();
                     z += bh.array();
                     if constexpr (norm) {
-                        const T mu = z.sum() / static_cast<T>(4 * H);
+                        const auto st = N::forward_stats(a.col(j).data(), 4 * H, eps());
+                        cache.inv_h(cj) = st.scale;
                         auto xh = cache.xhat_h.col(cj).array();
-                        xh = z - mu;
-                        const T is = T(1) / std::sqrt(xh.square().sum() / static_cast<T>(4 * H) + eps());
-                        cache.inv_h(cj) = is;
-                        xh *= is;
+                        xh = N::forward_apply(z, st);
                         z = xh * cvec(params, o_.ln_h_gamma, 4 * H).array() + cvec(params, o_.ln_h_beta, 4 * H).array() +
                             cache.pre_x.col(cj).array();
                     } else {
@@ -245,12 +206,10 @@ public:
                                 gcol.head(H).array(), gcol.segment(H, H).array(), gcol.segment(2 * H, H).array(),
                                 gcol.tail(H).array(), cc);
                     if constexpr (norm) {
-                        const T mu = cc.sum() / static_cast<T>(H);
+                        const auto st = N::forward_stats(cache.c.col(cj).data(), H, eps());
+                        cache.inv_c(cj) = st.scale;
                         auto xh = cache.chat.col(cj).array();
-                        xh = cc - mu;
-                        const T is = T(1) / std::sqrt(xh.square().sum() / static_cast<T>(H) + eps());
-                        cache.inv_c(cj) = is;
-                        xh *= is;
+                        xh = N::forward_apply(cc, st);
                         cc = xh * cvec(params, o_.ln_c_gamma, H).array() + cvec(params, o_.ln_c_beta, H).array();
                     }
                     cell::output(gcol.tail(H).array(), cc, cache.phi_c.col(cj).array(), cache.h.col(cj).array());
@@ -326,10 +285,9 @@ public:
                             const auto xh = cache.chat.col(cj).array();
                             acc.col(a_cb).head(H).array() += dcj;
                             acc.col(a_cg).head(H).array() += dcj * xh;
-                            const auto gdy = (dcj * cvec(params, o_.ln_c_gamma, H).array()).eval();
-                            const T mg = gdy.sum() / static_cast<T>(H);
-                            const T mgx = (gdy * xh).sum() / static_cast<T>(H);
-                            dctj = (gdy - mg - xh * mgx) * cache.inv_c(cj);
+                            dctj = dcj * cvec(params, o_.ln_c_gamma, H).array();  // g = γ ⊙ dc, then dc̃ in place
+                            const auto st = N::backward_stats(dct.col(j).data(), cache.chat.col(cj).data(), H);
+                            dctj = N::backward_apply(dctj, xh, cache.inv_c(cj), st);
                         } else {
                             dctj = dcj;
                         }
@@ -346,10 +304,9 @@ public:
                         auto dahj = cache.da_h.col(cj).array();
                         if constexpr (norm) {
                             const auto xh = cache.xhat_h.col(cj).array();
-                            const auto gdy = (daj.array() * cvec(params, o_.ln_h_gamma, 4 * H).array()).eval();
-                            const T mg = gdy.sum() / static_cast<T>(4 * H);
-                            const T mgx = (gdy * xh).sum() / static_cast<T>(4 * H);
-                            dahj = (gdy - mg - xh * mgx) * cache.inv_h(cj);
+                            dahj = daj.array() * cvec(params, o_.ln_h_gamma, 4 * H).array();  // g, then da_h
+                            const auto st = N::backward_stats(cache.da_h.col(cj).data(), cache.xhat_h.col(cj).data(), 4 * H);
+                            dahj = N::backward_apply(dahj, xh, cache.inv_h(cj), st);
                         } else {
                             dahj = daj.array();
                         }
@@ -371,18 +328,16 @@ public:
                     cache.da_h.middleRows(r0, nr) * cache.h_prev.transpose();
             if constexpr (norm) {
                 const auto cr = split_range(n, nth, tid, 16);
-                const auto gamma = cvec(params, o_.ln_x_gamma, 4 * H);
-                const T inv_n = T(1) / static_cast<T>(4 * H);
+                const auto gamma = cvec(params, o_.ln_x_gamma, 4 * H).array();
                 for (index_t j = cr.first; j < cr.second; ++j) {
                     auto dy = cache.da.col(j);
                     const auto xh = cache.xhat_x.col(j);
                     acc.col(a_b) += dy;
                     acc.col(a_gx).array() += dy.array() * xh.array();
                     acc.col(a_gh).array() += dy.array() * cache.xhat_h.col(j).array();
-                    const auto gdy = (dy.array() * gamma.array()).eval();
-                    const T mg = gdy.sum() * inv_n;
-                    const T mgx = (gdy * xh.array()).sum() * inv_n;
-                    dy = ((gdy - mg - xh.array() * mgx) * cache.inv_x(j)).matrix();
+                    dy.array() *= gamma;  // g = γ ⊙ dy, then da_x in place
+                    const auto st = N::backward_stats(dy.data(), xh.data(), 4 * H);
+                    dy.array() = N::backward_apply(dy.array(), xh.array(), cache.inv_x(j), st);
                     acc.col(a_bx) += dy;
                 }
                 barrier();
@@ -419,7 +374,7 @@ public:
     }
 
 private:
-    static constexpr T eps() { return static_cast<T>(Spec::normalization::epsilon); }
+    static constexpr T eps() { return static_cast<T>(N::epsilon); }
 
     static bool has_padding(const index_t* lengths, index_t batch, index_t positions)
     {
