@@ -140,6 +140,7 @@ int run_embed(const embed_cli& o)
 #endif
     with_checkpoint(o.model, [&](auto& model, const io::checkpoint& ck) {
         const auto session = open_session(o.device, model);
+        session->set_standardization(ck.standardization);
         const index_t E = model.embedding_size();
         for (index_t j : o.features)
             if (j < 0 || j >= E)

@@ -62,10 +62,12 @@ int run_evaluate(const evaluate_options& o)
             mp.description = eval::describe_model(model.config());
             // The same architecture from the same seed as the trained model's initialization.
             mp.random_seed = ck.training ? ck.schedule.seed : o.eval.seed;
-            methods.push_back(eval::random_weights_method(ck.config, mp.random_seed, o.streams));
+            methods.push_back(eval::random_weights_method(ck.config, mp.random_seed, o.streams, "random-weights",
+                                                          ck.standardization));
             if (!in.data.heldout.regions.empty()) {
                 log("reconstructing " + std::to_string(in.data.heldout.regions.size()) + " held-out regions");
-                mp.reconstruction = eval::reconstruct_representation(model, in.data.heldout, o.streams, "epi-lstm reconstruction");
+                mp.reconstruction = eval::reconstruct_representation(model, in.data.heldout, o.streams,
+                                                                     "epi-lstm reconstruction", ck.standardization);
             }
             in.model = std::move(mp);
         });

@@ -64,8 +64,9 @@ command add_reconstruct_command(CLI::App& app)
     c->add_option("--out,-o", o->out, "output HDF5 file")->required();
     add_device_option(c, o->device);
     return {c, [o] {
-                with_checkpoint(o->model, [&](auto& model, const io::checkpoint&) {
+                with_checkpoint(o->model, [&](auto& model, const io::checkpoint& ck) {
                     const auto session = open_session(o->device, model);
+                    session->set_standardization(ck.standardization);
                     const auto s = load_signal(o->matrix, model.input_size());
                     rowmajor emb(s.x.rows(), model.embedding_size()), rec(s.x.rows(), model.input_size());
                     progress_bar bar("reconstruct", "frames");
@@ -75,7 +76,19 @@ command add_reconstruct_command(CLI::App& app)
                                                  bar.update(k + 1, n, static_cast<double>(k + 1), loss);
                                              });
                     io::write_reconstruction(o->out, emb, rec);
-                    std::cout << "reconstruction MSE " << r.loss << " over " << s.x.rows()
+                    // With a standardization the model's loss is in standardized units; report the
+                    // MSE of the reconstruction in the matrix's own units, as without one.
+                    double mse = r.loss;
+                    if (!ck.standardization.empty()) {
+                        double se = 0, n = 0;
+                        for (index_t i = 0; i < s.x.rows(); ++i) {
+                            if (!s.missing.empty() && s.missing[static_cast<std::size_t>(i)]) continue;
+                            se += (rec.row(i) - s.x.row(i)).template cast<double>().squaredNorm();
+                            n += 1;
+                        }
+                        mse = n > 0 ? se / (n * static_cast<double>(s.x.cols())) : 0;
+                    }
+                    std::cout << "reconstruction MSE " << mse << " over " << s.x.rows()
                               << " positions (per-track-mean baseline of this matrix: " << per_track_mean_mse(s)
                               << "); wrote " << o->out.string() << " (/embedding [" << emb.rows() << ", "
                               << emb.cols() << "], /reconstruction [" << rec.rows() << ", " << rec.cols() << "])\n";

@@ -5,6 +5,7 @@
 
 #include <epilstm/train/run.hpp>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
@@ -43,6 +44,12 @@ struct train_cli {
     double lr = 1e-3;
     double clip = 1.0;
     bool shuffle = false;
+    index_t mix_frames = 0;
+    bool standardize = false;
+    std::vector<std::string> validation_regions, heldout_chroms;
+    long patience = 0, lr_patience = 0;
+    double lr_decay = 0.5;
+    fs::path best_model;
     bool resume = false;
     std::string init;
     double checkpoint_minutes = 10;
@@ -56,6 +63,7 @@ struct training_data {
     std::unique_ptr<loaded_signal> matrix;
     std::unique_ptr<io::signal_store> store;
     region_source<float> source;
+    region_source<float> validation;  ///< no region: no validation
     std::vector<std::string> tracks;
     fs::path path;
     double positions = 0;
@@ -70,10 +78,41 @@ training_data open_data(const train_cli& o, index_t expected_tracks)
         if (expected_tracks > 0 && d.store->tracks() != expected_tracks)
             throw shape_error(o.store.string() + ": the store has " + std::to_string(d.store->tracks()) +
                               " tracks but the model expects " + std::to_string(expected_tracks));
-        d.source = io::store_source(*d.store, o.regions, o.batch);
+        // Training regions: --regions (default all) without the validation regions and without
+        // the regions on --heldout-chroms (which nothing here reads).
+        const auto& all = d.store->regions();
+        auto on_heldout = [&](const std::string& name) {
+            for (const auto& r : all)
+                if (r.name == name)
+                    return std::find(o.heldout_chroms.begin(), o.heldout_chroms.end(), r.chrom) != o.heldout_chroms.end();
+            return false;
+        };
+        for (const auto& v : o.validation_regions) {
+            if (std::none_of(all.begin(), all.end(), [&](const auto& r) { return r.name == v; }))
+                throw input_error(o.store.string() + ": --validation-regions: no region named '" + v + "' in the store");
+            if (on_heldout(v))
+                throw input_error("command line: validation region '" + v + "' is on a --heldout-chroms chromosome");
+        }
+        std::vector<std::string> chosen;
+        if (o.regions.empty())
+            for (const auto& r : all) chosen.push_back(r.name);
+        else
+            chosen = o.regions;
+        std::vector<std::string> train;
+        for (const auto& name : chosen)
+            if (!on_heldout(name) &&
+                std::find(o.validation_regions.begin(), o.validation_regions.end(), name) == o.validation_regions.end())
+                train.push_back(name);
+        if (train.empty())
+            throw input_error(o.store.string() + ": no training region left after removing the validation regions and "
+                              "the regions on --heldout-chroms");
+        d.source = io::store_source(*d.store, train, o.batch);
+        if (!o.validation_regions.empty()) d.validation = io::store_source(*d.store, o.validation_regions, 8);
         d.tracks = d.store->track_ids();
     } else {
         if (!o.regions.empty()) throw input_error("command line: --regions needs --store");
+        if (!o.validation_regions.empty() || !o.heldout_chroms.empty())
+            throw input_error("command line: --validation-regions and --heldout-chroms need --store");
         d.path = o.matrix;
         d.matrix = std::make_unique<loaded_signal>(load_signal(o.matrix, expected_tracks));
         d.source = single_region(d.matrix->view(), o.matrix.filename().string());
@@ -94,13 +133,21 @@ void check_tracks(const fs::path& model, const std::vector<std::string>& model_t
                               "' there (a model only continues on the track list it was trained on)");
 }
 
+/// `<dir>/<stem>.best<ext>` of the checkpoint path: where the best epoch's model goes by default.
+fs::path default_best_path(const fs::path& model)
+{
+    return model.parent_path() / (model.stem().string() + ".best" + model.extension().string());
+}
+
 template <class M>
-int train_model(M& model, const train_cli& o, const training_data& d, const io::checkpoint* resume)
+int train_model(M& model, const train_cli& o, const training_data& d, const io::checkpoint* resume,
+                track_standardization standardization)
 {
     train_options to;
     to.streams = o.batch;
     to.clip_norm = o.clip;
     to.shuffle = o.shuffle;
+    to.mix_frames = o.mix_frames;
     to.seed = o.model_opts.seed;
     to.adam.learning_rate = o.lr;
     if (resume) {
@@ -115,12 +162,15 @@ int train_model(M& model, const train_cli& o, const training_data& d, const io::
         differs("--batch", s.streams != o.batch);
         differs("--shuffle", s.shuffle != o.shuffle);
         differs("--seed", s.seed != o.model_opts.seed);
+        differs("--mix-frames", s.mix_frames != o.mix_frames);
         to.streams = s.streams;
         to.shuffle = s.shuffle;
         to.seed = s.seed;
+        to.mix_frames = s.mix_frames;
     }
     const auto session = open_session(o.device, model);
     auto& tr = *session;
+    tr.set_standardization(standardization);
     tr.start_training(to);
     if (resume) {
         if (resume->optimizer)
@@ -128,14 +178,21 @@ int train_model(M& model, const train_cli& o, const training_data& d, const io::
         tr.restore(*resume->training);
     }
 
-    const schedule_options sched{to.streams, to.shuffle, to.seed};
+    const schedule_options sched{to.streams, to.shuffle, to.seed, to.mix_frames};
+    const fs::path best_path = o.best_model.empty() ? default_best_path(o.model) : o.best_model;
     io::optimizer_state st{Eigen::VectorXf(model.parameters().size()), Eigen::VectorXf(model.parameters().size()), 0};
     auto save = [&] {
         // Parameters and moments live on the session's device; the checkpoint is written from host copies.
         st.step = tr.download(model.parameters().data(), st.m.data(), st.v.data());
         const io::training_progress prog{&tr.state(), sched};
         io::write_checkpoint(o.model, model.config(), model.layout(), model.parameters(), &st,
-                             d.tracks.empty() ? nullptr : &d.tracks, &prog);
+                             d.tracks.empty() ? nullptr : &d.tracks, &prog, &standardization);
+    };
+    // The best epoch's model: the checkpoint just written (parameters, moments and state), copied.
+    auto save_best = [&] {
+        const fs::path tmp = best_path.string() + ".tmp";
+        fs::copy_file(o.model, tmp, fs::copy_options::overwrite_existing);
+        fs::rename(tmp, best_path);
     };
     std::cout << (resume ? "resuming " : "training ") << model.config().activation << "/"
               << model.config().normalization << "/" << model.config().wiring
@@ -143,7 +200,14 @@ int train_model(M& model, const train_cli& o, const training_data& d, const io::
               << " H=" << model.hidden_size() << " D=" << model.input_size() << " on " << d.positions << " positions in "
               << d.source.regions() << " region(s) of " << d.path.string() << ": epochs " << tr.state().epoch + 1
               << ".." << o.epochs << ", " << to.streams << " streams per region, frame " << model.frame_length()
-              << (to.shuffle ? ", shuffled" : "") << ", device " << tr.device_name() << "\n";
+              << (to.mix_frames > 0 ? ", mixed minibatches of " + std::to_string(to.mix_frames) + "-frame segments"
+                                    : std::string(to.shuffle ? ", shuffled" : ""))
+              << (standardization.empty() ? "" : ", tracks standardized") << ", device " << tr.device_name() << "\n";
+    if (d.validation.regions() > 0)
+        std::cout << "validation on " << d.validation.regions() << " region(s); best model " << best_path.string()
+                  << (o.patience > 0 ? ", early stopping after " + std::to_string(o.patience) + " epochs without improvement"
+                                     : std::string())
+                  << "\n";
     if (d.matrix) std::cout << "per-track-mean baseline MSE " << per_track_mean_mse(*d.matrix) << "\n";
     std::cout.flush();
 
@@ -172,7 +236,27 @@ int train_model(M& model, const train_cli& o, const training_data& d, const io::
                     static_cast<long>(o.epochs), r.loss, r.weight / sec, o.model.c_str());
         std::fflush(stdout);
     };
-    const run_outcome out = run_training(tr, d.source, run_options{static_cast<long>(o.epochs), o.checkpoint_minutes}, cb);
+    cb.save_best = save_best;
+    cb.validated = [&](long epoch, double loss, bool best, double lr_scale) {
+        bar.reset();
+        std::printf("epoch %ld  validation MSE %.6f%s  learning rate %.3g\n", epoch, loss,
+                    best ? "  (best: saved)" : "", o.lr * lr_scale);
+        std::fflush(stdout);
+    };
+    run_options ro{static_cast<long>(o.epochs), o.checkpoint_minutes};
+    if (d.validation.regions() > 0) {
+        ro.validation = &d.validation;
+        ro.patience = o.patience;
+        ro.lr_patience = o.lr_patience;
+        ro.lr_decay = o.lr_decay;
+    }
+    const run_outcome out = run_training(tr, d.source, ro, cb);
+    if (out.how == run_outcome::status::early_stopped) {
+        std::cout << "early stop after epoch " << out.epoch << ": no improvement for " << o.patience
+                  << " epochs; best epoch " << tr.state().best_epoch << " (validation MSE " << tr.state().best_validation
+                  << "), model " << best_path.string() << "; last " << o.model.string() << "\n";
+        return 0;
+    }
     if (out.how == run_outcome::status::stopped_in_epoch) {
         bar->interrupt();
         std::cout << "interrupted in epoch " << out.epoch << " after " << tr.state().batch
@@ -185,7 +269,11 @@ int train_model(M& model, const train_cli& o, const training_data& d, const io::
                   << "; continue with --resume\n";
         return 130;
     }
-    std::cout << "done: " << o.epochs << " epochs; model " << o.model.string() << "\n";
+    std::cout << "done: " << o.epochs << " epochs; model " << o.model.string();
+    if (d.validation.regions() > 0)
+        std::cout << "; best epoch " << tr.state().best_epoch << " (validation MSE " << tr.state().best_validation
+                  << "): " << best_path.string();
+    std::cout << "\n";
     return 0;
 }
 
@@ -204,7 +292,7 @@ int run_train(train_cli& o)
                                   "start a new run from its weights");
             const auto d = open_data(o, model.input_size());
             check_tracks(o.model, ck.tracks, d);
-            rc = train_model(model, o, d, &ck);
+            rc = train_model(model, o, d, &ck, ck.standardization);
         });
         return rc;
     }
@@ -213,7 +301,11 @@ int run_train(train_cli& o)
         with_checkpoint(o.init, [&](auto& model, const io::checkpoint& ck) {
             const auto d = open_data(o, model.input_size());
             check_tracks(o.init, ck.tracks, d);
-            rc = train_model(model, o, d, nullptr);
+            // The init model's standardization comes with its weights; else --standardize computes one.
+            rc = train_model(model, o, d, nullptr,
+                             !ck.standardization.empty() ? ck.standardization
+                             : o.standardize             ? compute_standardization(d.source)
+                                                         : track_standardization{});
         });
         return rc;
     }
@@ -223,7 +315,7 @@ int run_train(train_cli& o)
         using M = typename decltype(type)::type;
         M model(cfg);
         model.initialize(o.model_opts.seed);
-        rc = train_model(model, o, d, nullptr);
+        rc = train_model(model, o, d, nullptr, o.standardize ? compute_standardization(d.source) : track_standardization{});
     });
     return rc;
 }
@@ -249,6 +341,33 @@ command add_train_command(CLI::App& app)
     c->add_option("--lr", o->lr, "Adam learning rate")->check(CLI::PositiveNumber)->capture_default_str();
     c->add_option("--clip", o->clip, "global gradient-norm clip (0 disables)")->capture_default_str();
     c->add_flag("--shuffle", o->shuffle, "interleave the frame batches of different regions at random each epoch");
+    c->add_option("--mix-frames", o->mix_frames,
+                  "mix the genome in every minibatch: cut regions into segments of at most this many frames, shuffle "
+                  "them each epoch and take --batch of them per minibatch (0: --batch streams of one region)")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    c->add_flag("--standardize", o->standardize,
+                "standardize every track (mean and sd of the training regions, stored in the checkpoint; "
+                "reconstructions are mapped back)");
+    c->add_option("--validation-regions", o->validation_regions,
+                  "store regions left out of training: validation MSE after every epoch, the best epoch saved to "
+                  "--best-model, learning-rate decay and early stopping")
+        ->delimiter(',');
+    c->add_option("--heldout-chroms", o->heldout_chroms,
+                  "chromosomes whose regions are never trained or validated on (recorded in the checkpoint for evaluate)")
+        ->delimiter(',');
+    c->add_option("--patience", o->patience, "with validation: stop after this many epochs without improvement (0: never)")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    c->add_option("--lr-patience", o->lr_patience,
+                  "with validation: multiply the learning rate by --lr-decay after every this many epochs without "
+                  "improvement (0: constant rate)")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    c->add_option("--lr-decay", o->lr_decay, "learning-rate factor of --lr-patience")
+        ->check(CLI::Range(1e-6, 1.0))
+        ->capture_default_str();
+    c->add_option("--best-model", o->best_model, "where the best epoch's checkpoint goes (default: <model>.best.h5)");
     c->add_option("--checkpoint-minutes", o->checkpoint_minutes,
                   "also write the checkpoint every this many minutes (0: only after each epoch)")
         ->capture_default_str();

@@ -43,6 +43,39 @@ h5diff full.h5 part.h5 >diff.txt 2>&1 && ok "the resumed run is bit-identical to
 args5=("${args[@]}"); args5[7]=5  # --batch 5
 expect_error "resume with another schedule" "resume with the same" "$bin" train "${args5[@]}" --model part.h5 --resume
 
+# 1b. Mixed minibatches, standardized tracks, validation on the second region with the best epoch
+# kept and a learning-rate decay: Ctrl-C and --resume still end bit-identical.
+val=$("$py" -c "import h5py; print(h5py.File('store.h5')['regions/names'].asstr()[-1])")
+margs=(--store store.h5 --epochs 3 --hidden-size 6 --batch 4 --frame-length 50 --mix-frames 3 --standardize
+       --validation-regions "$val" --lr-patience 1 --seed 9 --lr 3e-3)
+"$bin" train "${margs[@]}" --model mfull.h5 >mfull.txt 2>&1 && grep -q "validation MSE" mfull.txt && [ -f mfull.best.h5 ] \
+    && grep -q "mixed minibatches" mfull.txt && ok "mixed, standardized, validated training keeps the best epoch" \
+    || fail "mixed training: $(tail -3 mfull.txt)"
+EPILSTM_TEST_SIGINT_AFTER_BATCHES=7 "$bin" train "${margs[@]}" --model mpart.h5 >mpart.txt 2>&1; rc=$?
+[ "$rc" -eq 130 ] && "$bin" train "${margs[@]}" --model mpart.h5 --resume >mres.txt 2>&1 \
+    && h5diff mfull.h5 mpart.h5 >mdiff.txt 2>&1 && ok "a mixed, validated run resumed after Ctrl-C is bit-identical" \
+    || fail "mixed resume (exit $rc): $(tail -2 mres.txt) $(head -3 mdiff.txt)"
+margs2=("${margs[@]}"); margs2[11]=2  # --mix-frames 2
+expect_error "resume with other mixing" "resume with the same" "$bin" train "${margs2[@]}" --model mpart.h5 --resume
+"$py" - "$val" <<'PY' && ok "the checkpoint's standardization is the training regions' mean and sd" \
+    || fail "standardization in mfull.h5"
+import h5py, numpy as np, sys
+s, m = h5py.File('store.h5'), h5py.File('mfull.h5')
+rows = []
+for name in s['regions/names'].asstr()[:]:
+    if name == sys.argv[1]: continue
+    g = s['regions/' + name]
+    x = g['signal'][:].T
+    if 'missing' in g: x = x[g['missing'][:] == 0]
+    rows.append(x)
+x = np.concatenate(rows).astype(np.float64)
+ok = np.allclose(m['standardization/mean'][:], x.mean(0), rtol=1e-4, atol=1e-5) and \
+     np.allclose(m['standardization/sd'][:], x.std(0), rtol=1e-3, atol=1e-5) and m['training'].attrs['mix_frames'] == 3
+sys.exit(0 if ok else 1)
+PY
+expect_error "a validation region that is not in the store" "no region named" "$bin" train --store store.h5 \
+    --validation-regions nope --model x0.h5
+
 # 2. embed (one stream) equals reconstruct of the same region's matrix.
 "$bin" embed --model full.h5 --store store.h5 --out emb.h5 --bigwig bw --bedgraph bg --features 0,5 >emb.txt 2>&1 \
     && ok "embed writes HDF5, bigWig and bedGraph" || fail "embed: $(cat emb.txt)"

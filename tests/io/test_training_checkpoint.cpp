@@ -81,3 +81,50 @@ TEST_CASE("a run resumed from a checkpoint file ends bit-identical", "[io][check
     t2.train_epoch(src);
     CHECK(std::memcmp(b.parameters().data(), r2.parameters().data(), sizeof(float) * std::size_t(b.parameters().size())) == 0);
 }
+
+TEST_CASE("a checkpoint keeps the standardization, the mixing and the validation schedule", "[io][checkpoint]")
+{
+    using M = softsign_layer_norm<float>;
+    M a(3, 4, 10);
+    a.initialize(1);
+    const testing::temp_dir dir;
+    const fs::path file = dir / "ck.h5";
+    training_state st;
+    st.epoch = 4;
+    st.lr_scale = 0.25;
+    st.best_validation = 0.125;
+    st.best_epoch = 2;
+    st.epochs_since_best = 2;
+    const io::training_progress prog{&st, schedule_options{8, false, 9, 5}};
+    const track_standardization z{{0.5f, 1.f, -2.f}, {1.f, 2.f, 0.25f}};
+    io::write_checkpoint(file, a.config(), a.layout(), a.parameters(), nullptr, nullptr, &prog, &z);
+    const auto ck = io::read_checkpoint(file, [](const model_config& c) { return M::layout_for(c); });
+    CHECK(ck.standardization.mean == z.mean);
+    CHECK(ck.standardization.sd == z.sd);
+    CHECK(ck.schedule.mix_frames == 5);
+    REQUIRE(ck.training);
+    CHECK(ck.training->lr_scale == 0.25);
+    CHECK(ck.training->best_validation == 0.125);
+    CHECK(ck.training->best_epoch == 2);
+    CHECK(ck.training->epochs_since_best == 2);
+
+    // Without them: no standardization, by-region schedule, a fresh validation state.
+    const fs::path plain = dir / "plain.h5";
+    const training_state fresh;
+    const io::training_progress p2{&fresh, schedule_options{8, false, 9}};
+    io::write_checkpoint(plain, a.config(), a.layout(), a.parameters(), nullptr, nullptr, &p2);
+    const auto c2 = io::read_checkpoint(plain, [](const model_config& c) { return M::layout_for(c); });
+    CHECK(c2.standardization.empty());
+    CHECK(c2.schedule.mix_frames == 0);
+    CHECK(c2.training->best_validation < 0);
+
+    // A standardization of the wrong width, or with sd 0, is refused on write.
+    const track_standardization narrow{{0.f}, {1.f}}, zero{{0.f, 0.f, 0.f}, {1.f, 0.f, 1.f}};
+    CHECK_THROWS_AS(io::write_checkpoint(dir / "bad.h5", a.config(), a.layout(), a.parameters(), nullptr, nullptr,
+                                         nullptr, &narrow),
+                    input_error);
+    CHECK_THROWS_AS(io::write_checkpoint(dir / "bad.h5", a.config(), a.layout(), a.parameters(), nullptr, nullptr,
+                                         nullptr, &zero),
+                    input_error);
+    CHECK_FALSE(fs::exists(dir / "bad.h5"));
+}

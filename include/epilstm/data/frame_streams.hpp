@@ -41,6 +41,21 @@ position_reader<T> memory_reader(const T* signal, index_t tracks, const std::uin
     };
 }
 
+namespace detail {
+/// Puts `len` positions of stream b (rows [len, D] row-major, missing [len]) into columns t·B + b
+/// of a frame buffer [D, F·B], with loss weight 0 at missing positions and 1 elsewhere.
+template <class T>
+void put_stream(const T* rows, const std::uint8_t* missing, index_t len, index_t D, index_t b, index_t B, T* buffer,
+                T* weight)
+{
+    for (index_t t = 0; t < len; ++t) {
+        const index_t j = t * B + b;
+        std::copy_n(rows + t * D, D, buffer + j * D);
+        weight[j] = missing[t] ? T(0) : T(1);
+    }
+}
+}  // namespace detail
+
 template <class T = float>
 class frame_streams {
 public:
@@ -103,11 +118,7 @@ public:
             lengths_[static_cast<std::size_t>(b)] = len;
             if (len == 0) continue;
             read_(row(k, b, 0), len, stream_.data(), missing_.data());
-            for (index_t t = 0; t < len; ++t) {
-                const index_t j = t * B_ + b;
-                std::copy_n(stream_.data() + t * D_, D_, buffer_.data() + j * D_);
-                weight_[static_cast<std::size_t>(j)] = missing_[static_cast<std::size_t>(t)] ? T(0) : T(1);
-            }
+            detail::put_stream(stream_.data(), missing_.data(), len, D_, b, B_, buffer_.data(), weight_.data());
         }
         fb.x = buffer_.data();
         fb.weight = weight_.data();

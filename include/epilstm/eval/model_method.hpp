@@ -48,9 +48,10 @@ inline void check_model_fits_store(const model_config& c, const std::vector<std:
 template <class Model>
 class model_method final : public representation_method {
 public:
-    model_method(Model model, std::string name, std::string description, index_t streams, std::string source = {})
+    model_method(Model model, std::string name, std::string description, index_t streams, std::string source = {},
+                 track_standardization st = {})
         : model_(std::move(model)), name_(std::move(name)), description_(std::move(description)),
-          source_(source.empty() ? name_ : std::move(source)), streams_(streams)
+          source_(source.empty() ? name_ : std::move(source)), streams_(streams), st_(std::move(st))
     {
         if (streams_ < 1) throw input_error("epilstm: " + name_ + ": streams per region must be positive");
     }
@@ -61,11 +62,11 @@ public:
     represented_region embed_region(const represented_region& g) const override
     {
         representation one{source_, static_cast<index_t>(g.rows.cols()), {g}};
-        return std::move(embed_representation(model_, one, streams_, source_).regions.front());
+        return std::move(embed_representation(model_, one, streams_, source_, st_).regions.front());
     }
     representation embed(const representation& signal) const override
     {
-        return embed_representation(model_, signal, streams_, source_);
+        return embed_representation(model_, signal, streams_, source_, st_);
     }
     const Model& model() const { return model_; }
 
@@ -73,6 +74,7 @@ private:
     Model model_;
     std::string name_, description_, source_;
     index_t streams_;
+    track_standardization st_;  ///< the model's input standardization (empty: none)
 };
 
 /// The random-weights control: the architecture `cfg` names, initialized from `seed` (the trained
@@ -80,7 +82,8 @@ private:
 /// with with_model_type.
 inline std::unique_ptr<representation_method> random_weights_method(const model_config& cfg, std::uint64_t seed,
                                                                      index_t streams,
-                                                                     std::string name = "random-weights")
+                                                                     std::string name = "random-weights",
+                                                                     const track_standardization& st = {})
 {
     std::unique_ptr<representation_method> out;
     with_model_type(
@@ -91,7 +94,7 @@ inline std::unique_ptr<representation_method> random_weights_method(const model_
             untrained.initialize(seed);
             out = std::make_unique<model_method<M>>(
                 std::move(untrained), std::move(name),
-                "the same network untrained: what training added is the difference", streams, "random weights");
+                "the same network untrained: what training added is the difference", streams, "random weights", st);
         },
         "random-weights control");
     return out;
@@ -102,7 +105,8 @@ inline std::unique_ptr<representation_method> random_weights_method(const model_
 template <class Parameters>
 std::unique_ptr<representation_method> trained_model_method(const model_config& cfg, const Parameters& params,
                                                             index_t streams, std::string name = "epi-lstm",
-                                                            std::string description = "the representation")
+                                                            std::string description = "the representation",
+                                                            const track_standardization& st = {})
 {
     std::unique_ptr<representation_method> out;
     with_model_type(
@@ -114,7 +118,8 @@ std::unique_ptr<representation_method> trained_model_method(const model_config& 
                 throw shape_error("epilstm: " + name + ": " + std::to_string(params.size()) +
                                   " parameters for a model with " + std::to_string(model.parameters().size()));
             model.parameters() = params;
-            out = std::make_unique<model_method<M>>(std::move(model), std::move(name), std::move(description), streams);
+            out = std::make_unique<model_method<M>>(std::move(model), std::move(name), std::move(description), streams,
+                                                    std::string{}, st);
         },
         name);
     return out;

@@ -11,9 +11,14 @@
 //   /optimizer/m, /optimizer/v   optional Adam moments, float32 [P] flat like the parameter buffer
 //                     (P = layout.size(), alignment padding included); attribute `step` on /optimizer
 //   /tracks           optional 1-D dataset of variable-length UTF-8 strings, the D track names
+//   /standardization/mean, /standardization/sd   optional float32 [D]: the per-track
+//                     standardization the model was trained with (data/standardization.hpp);
+//                     absent: none (inputs and reconstructions in the signal's own units, as before)
 //   /training         optional progress of a training run (train/training_state.hpp): attributes
 //                     epoch, batch, streams, shuffle (int64), seed (decimal string), loss_sum,
-//                     weight_sum (float64); /training/carry_regions [K] strings and
+//                     weight_sum (float64); optional mix_frames (int64, absent 0), lr_scale,
+//                     best_validation (float64), best_epoch, epochs_since_best (int64);
+//                     /training/carry_regions [K] strings and
 //                     /training/carry/<i> float32 [H, B] row-major, the carried encoder hidden of
 //                     the streams of each region in progress
 //
@@ -21,6 +26,7 @@
 #pragma once
 
 #include <epilstm/config.hpp>
+#include <epilstm/data/standardization.hpp>
 #include <epilstm/error.hpp>
 #include <epilstm/io/hdf5.hpp>
 #include <epilstm/model/model_config.hpp>
@@ -53,6 +59,7 @@ struct checkpoint {
     Eigen::VectorXf params;                   ///< flat, in the layout make_layout(config) gives
     std::optional<optimizer_state> optimizer; ///< present when the file has /optimizer
     std::vector<std::string> tracks;          ///< empty when the file has no /tracks
+    track_standardization standardization;    ///< empty when the file has no /standardization
     std::optional<training_state> training;   ///< present when the file has /training
     schedule_options schedule;                ///< meaningful when training is present
 };
@@ -115,7 +122,8 @@ inline model_config read_checkpoint_config(const input_file& f)
 inline void write_checkpoint(const std::filesystem::path& path, const model_config& cfg, const parameter_layout& layout,
                              Eigen::Ref<const Eigen::VectorXf> params, const optimizer_state* opt = nullptr,
                              const std::vector<std::string>* track_names = nullptr,
-                             const training_progress* progress = nullptr)
+                             const training_progress* progress = nullptr,
+                             const track_standardization* standardization = nullptr)
 {
     const std::string file = path.string();
     epilstm::validate_config(cfg, file + ": cannot write checkpoint");
@@ -131,6 +139,9 @@ inline void write_checkpoint(const std::filesystem::path& path, const model_conf
     if (track_names && !track_names->empty() && static_cast<index_t>(track_names->size()) != cfg.input_size)
         throw shape_error(file + ": cannot write checkpoint: " + std::to_string(track_names->size()) +
                           " track names for a model with input_size " + std::to_string(cfg.input_size));
+
+    if (standardization && !standardization->empty())
+        standardization->check(cfg.input_size, file + ": cannot write checkpoint");
 
     atomic_output_file out(path);
     out.write_string_attribute("/", "format", std::string(checkpoint_format));
@@ -164,6 +175,12 @@ inline void write_checkpoint(const std::filesystem::path& path, const model_conf
         out.write_int_attribute("/optimizer", "step", opt->step);
     }
     if (track_names && !track_names->empty()) out.write_strings("/tracks", *track_names);
+    if (standardization && !standardization->empty()) {
+        out.create_group("/standardization");
+        out.write_vector("/standardization/mean",
+                         Eigen::Map<const Eigen::VectorXf>(standardization->mean.data(), cfg.input_size));
+        out.write_vector("/standardization/sd", Eigen::Map<const Eigen::VectorXf>(standardization->sd.data(), cfg.input_size));
+    }
     if (progress && progress->state) {
         const training_state& st = *progress->state;
         out.create_group("/training");
@@ -174,6 +191,11 @@ inline void write_checkpoint(const std::filesystem::path& path, const model_conf
         out.write_int_attribute("/training", "streams", progress->schedule.streams);
         out.write_int_attribute("/training", "shuffle", progress->schedule.shuffle ? 1 : 0);
         out.write_string_attribute("/training", "seed", std::to_string(progress->schedule.seed));
+        out.write_int_attribute("/training", "mix_frames", progress->schedule.mix_frames);
+        out.write_float_attribute("/training", "lr_scale", st.lr_scale);
+        out.write_float_attribute("/training", "best_validation", st.best_validation);
+        out.write_int_attribute("/training", "best_epoch", st.best_epoch);
+        out.write_int_attribute("/training", "epochs_since_best", st.epochs_since_best);
         std::vector<std::string> names;
         for (const auto& [name, carry] : st.carries) {
             out.write_matrix("/training/carry/" + std::to_string(names.size()),
@@ -240,6 +262,14 @@ inline checkpoint read_checkpoint(const std::filesystem::path& path,
             throw shape_error(file + ": dataset /tracks has " + std::to_string(ck.tracks.size()) +
                               " names but the model has input_size " + std::to_string(ck.config.input_size));
     }
+    if (f.has_group("/standardization")) {
+        const index_t D = ck.config.input_size;
+        const Eigen::VectorXf mean = f.read_vector("/standardization/mean", D);
+        const Eigen::VectorXf sd = f.read_vector("/standardization/sd", D);
+        ck.standardization.mean.assign(mean.data(), mean.data() + D);
+        ck.standardization.sd.assign(sd.data(), sd.data() + D);
+        ck.standardization.check(D, file + ": /standardization");
+    }
     if (f.has_group("/training")) {
         training_state st;
         auto attr = [&](const char* name) {
@@ -265,6 +295,17 @@ inline checkpoint read_checkpoint(const std::filesystem::path& path,
         } catch (const std::exception&) {
             throw input_error(file + ": attribute 'seed' of /training is '" + seed + "', expected a decimal integer");
         }
+        if (f.has_attribute("/training", "mix_frames")) ck.schedule.mix_frames = attr("mix_frames");
+        if (f.has_attribute("/training", "lr_scale")) st.lr_scale = f.read_float_attribute("/training", "lr_scale");
+        if (f.has_attribute("/training", "best_validation"))
+            st.best_validation = f.read_float_attribute("/training", "best_validation");
+        if (f.has_attribute("/training", "best_epoch")) st.best_epoch = attr("best_epoch");
+        if (f.has_attribute("/training", "epochs_since_best")) st.epochs_since_best = attr("epochs_since_best");
+        if (ck.schedule.mix_frames < 0 || !(st.lr_scale > 0) || st.best_epoch < 0 || st.epochs_since_best < 0)
+            throw input_error(file + ": /training has mix_frames " + std::to_string(ck.schedule.mix_frames) +
+                              ", lr_scale " + std::to_string(st.lr_scale) + ", best_epoch " +
+                              std::to_string(st.best_epoch) + ", epochs_since_best " +
+                              std::to_string(st.epochs_since_best) + " (expected >= 0, > 0, >= 0, >= 0)");
         if (f.has("/training/carry_regions")) {
             const auto names = f.read_strings("/training/carry_regions");
             const index_t H = ck.config.hidden_size;

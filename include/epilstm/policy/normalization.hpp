@@ -27,6 +27,21 @@
 
 namespace epilstm {
 
+namespace detail {
+/// Σ_{r<n} f(r) in eight interleaved partial sums (lane r mod 8, then a fixed pairwise tree): no
+/// serial dependence through one accumulator, so the CPU keeps its adders busy (or vectorizes), and
+/// every device sums in the same order.
+template <class T, class F> EPILSTM_HD T column_sum(index_t n, const F& f)
+{
+    T a[8] = {T(0), T(0), T(0), T(0), T(0), T(0), T(0), T(0)};
+    index_t r = 0;
+    for (; r + 8 <= n; r += 8)
+        for (int l = 0; l < 8; ++l) a[l] += f(r + l);
+    for (int l = 0; r < n; ++r, ++l) a[l] += f(r);
+    return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
+}
+}  // namespace detail
+
 /// Forward statistics of one column: x̂ = (z − shift) · scale.
 template <class T> struct norm_stats {
     T shift;
@@ -48,14 +63,11 @@ struct layer_norm {
 
     template <class T, class Z> EPILSTM_HD static norm_stats<T> forward_stats(const Z& z, index_t n, T eps)
     {
-        T s = 0;
-        for (index_t r = 0; r < n; ++r) s += z[r];
-        const T mu = s / static_cast<T>(n);
-        T v = 0;
-        for (index_t r = 0; r < n; ++r) {
+        const T mu = detail::column_sum<T>(n, [&](index_t r) { return T(z[r]); }) / static_cast<T>(n);
+        const T v = detail::column_sum<T>(n, [&](index_t r) {
             const T d = z[r] - mu;
-            v += d * d;
-        }
+            return d * d;
+        });
         return {mu, T(1) / std::sqrt(v / static_cast<T>(n) + eps)};
     }
     template <class X, class T> EPILSTM_HD static auto forward_apply(const X& z, const norm_stats<T>& s)
@@ -65,11 +77,8 @@ struct layer_norm {
     template <class G, class XH> EPILSTM_HD static auto backward_stats(const G& g, const XH& xhat, index_t n)
     {
         using T = std::remove_cvref_t<decltype(g[0] * xhat[0])>;
-        T mg = 0, mgx = 0;
-        for (index_t r = 0; r < n; ++r) {
-            mg += g[r];
-            mgx += g[r] * xhat[r];
-        }
+        const T mg = detail::column_sum<T>(n, [&](index_t r) { return T(g[r]); });
+        const T mgx = detail::column_sum<T>(n, [&](index_t r) { return T(g[r] * xhat[r]); });
         return norm_grad_stats<T>{mg / static_cast<T>(n), mgx / static_cast<T>(n)};
     }
     template <class G, class XH, class T>
@@ -90,8 +99,7 @@ struct rms_norm {
 
     template <class T, class Z> EPILSTM_HD static norm_stats<T> forward_stats(const Z& z, index_t n, T eps)
     {
-        T v = 0;
-        for (index_t r = 0; r < n; ++r) v += z[r] * z[r];
+        const T v = detail::column_sum<T>(n, [&](index_t r) { return T(z[r] * z[r]); });
         return {T(0), T(1) / std::sqrt(v / static_cast<T>(n) + eps)};
     }
     template <class X, class T> EPILSTM_HD static auto forward_apply(const X& z, const norm_stats<T>& s)
@@ -101,8 +109,7 @@ struct rms_norm {
     template <class G, class XH> EPILSTM_HD static auto backward_stats(const G& g, const XH& xhat, index_t n)
     {
         using T = std::remove_cvref_t<decltype(g[0] * xhat[0])>;
-        T mgx = 0;
-        for (index_t r = 0; r < n; ++r) mgx += g[r] * xhat[r];
+        const T mgx = detail::column_sum<T>(n, [&](index_t r) { return T(g[r] * xhat[r]); });
         return norm_grad_stats<T>{T(0), mgx / static_cast<T>(n)};
     }
     template <class G, class XH, class T>

@@ -1,5 +1,8 @@
 // A training run: epochs of a model_session's trainer up to a target, a checkpoint after every
 // epoch and every few minutes, and a clean stop (with a checkpoint) when asked, e.g. on Ctrl-C.
+// With validation regions: the validation loss after every epoch, the best epoch kept, a
+// reduce-on-plateau learning-rate schedule and early stopping, all in the training state (so a
+// resumed run continues the same schedule).
 // The policy lives here so that every front end (the `epilstm` program, a distributed driver, a
 // user's own program) stops, saves and resumes the same way; the front end supplies the I/O
 // through callbacks (how to save, how to report).
@@ -19,6 +22,15 @@ namespace epilstm {
 struct run_options {
     long epochs = 10;                 ///< epochs in total (a resumed run continues up to this)
     double checkpoint_minutes = 10;   ///< also save every this many minutes (≤ 0: only after each epoch)
+    /// Validation: when set, its reconstruction loss is measured after every epoch; the best epoch
+    /// is kept (callbacks::save_best), the learning rate is multiplied by lr_decay after every
+    /// lr_patience epochs without improvement, and the run stops after `patience` such epochs.
+    const region_source<float>* validation = nullptr;
+    index_t validation_streams = 8;
+    long patience = 0;                ///< > 0: early stopping after this many epochs without improvement
+    long lr_patience = 2;             ///< > 0: decay the learning rate after this many epochs without improvement
+    double lr_decay = 0.5;
+    double min_improvement = 1e-4;    ///< relative: an epoch improves when loss < best · (1 − this)
 };
 
 /// What a run calls; every member may be empty.
@@ -29,11 +41,14 @@ struct run_callbacks {
     std::function<void(long epoch)> epoch_begins;             ///< epoch (1-based) is about to run
     std::function<void(index_t batch, index_t batches, double loss)> batch_done;  ///< progress
     std::function<void(long epoch, const pass_result&, double seconds)> epoch_done;
+    std::function<void()> save_best;             ///< the epoch just validated is the best so far
+    /// after validation: epoch, validation loss, whether it is the best, the learning-rate scale now
+    std::function<void(long epoch, double loss, bool best, double lr_scale)> validated;
 };
 
 /// How a run ended, and in which (1-based) epoch.
 struct run_outcome {
-    enum class status { completed, stopped_in_epoch, stopped_after_epoch } how = status::completed;
+    enum class status { completed, stopped_in_epoch, stopped_after_epoch, early_stopped } how = status::completed;
     long epoch = 0;
 };
 
@@ -50,6 +65,8 @@ inline run_outcome run_training(model_session& s, const region_source<float>& sr
     auto stop = [&] { return cb.stop_requested && cb.stop_requested(); };
     auto last_save = clock::now();
     const auto save_every = std::chrono::duration<double>(o.checkpoint_minutes * 60.0);
+    if (o.validation && o.patience > 0 && s.state().epochs_since_best >= o.patience)
+        return {run_outcome::status::early_stopped, s.state().epoch};  // a resumed run that had stopped
     while (s.state().epoch < o.epochs) {
         const long epoch = s.state().epoch + 1;
         if (cb.epoch_begins) cb.epoch_begins(epoch);
@@ -77,9 +94,29 @@ inline run_outcome run_training(model_session& s, const region_source<float>& sr
             if (!saved_on_stop) save();
             return {run_outcome::status::stopped_in_epoch, epoch};
         }
+        const double seconds = std::chrono::duration<double>(clock::now() - t0).count();
+        bool best = false, early = false;
+        if (o.validation) {
+            const pass_result v = reconstruction_loss(s, *o.validation, o.validation_streams);
+            training_state st = s.state();
+            best = st.best_validation < 0 || v.loss < st.best_validation * (1 - o.min_improvement);
+            if (best) {
+                st.best_validation = v.loss;
+                st.best_epoch = epoch;
+                st.epochs_since_best = 0;
+            } else {
+                ++st.epochs_since_best;
+                if (o.lr_patience > 0 && st.epochs_since_best % o.lr_patience == 0) st.lr_scale *= o.lr_decay;
+                early = o.patience > 0 && st.epochs_since_best >= o.patience;
+            }
+            s.restore(st);
+            if (cb.validated) cb.validated(epoch, v.loss, best, st.lr_scale);
+        }
         save();
+        if (best && cb.save_best) cb.save_best();
         last_save = clock::now();
-        if (cb.epoch_done) cb.epoch_done(epoch, r, std::chrono::duration<double>(clock::now() - t0).count());
+        if (cb.epoch_done) cb.epoch_done(epoch, r, seconds);
+        if (early) return {run_outcome::status::early_stopped, epoch};
         if (stop()) return {run_outcome::status::stopped_after_epoch, epoch};
     }
     return {run_outcome::status::completed, s.state().epoch};

@@ -10,6 +10,7 @@
 
 #include <epilstm/config.hpp>
 #include <epilstm/data/region_source.hpp>
+#include <epilstm/data/standardization.hpp>
 #include <epilstm/model/dispatch.hpp>
 #include <epilstm/model/inference.hpp>
 #include <epilstm/model/model_config.hpp>
@@ -34,6 +35,11 @@ public:
     virtual const char* device_name() const = 0;
     virtual const model_config& config() const = 0;
     virtual index_t parameter_count() const = 0;
+
+    /// The per-track standardization (data/standardization.hpp) every call below applies: inputs
+    /// standardized, reconstructions mapped back; empty (the default): none.
+    virtual void set_standardization(track_standardization s) = 0;
+    virtual const track_standardization& standardization() const = 0;
 
     /// Inference (model/inference.hpp run_region) over one region of `src`.
     virtual pass_result run_region(const region_source<float>& src, index_t region, index_t streams,
@@ -68,10 +74,28 @@ public:
     const model_config& config() const override { return model_.config(); }
     index_t parameter_count() const override { return model_.parameter_count(); }
 
+    void set_standardization(track_standardization s) override
+    {
+        if (!s.empty()) s.check(model_.input_size(), "the session's standardization");
+        std_ = std::move(s);
+    }
+    const track_standardization& standardization() const override { return std_; }
+
     pass_result run_region(const region_source<float>& src, index_t region, index_t streams, bool reconstruct,
                            const block_sink& sink, const progress_callback& progress) override
     {
-        return epilstm::run_region(model_, src, region, streams, reconstruct, sink, progress);
+        if (std_.empty()) return epilstm::run_region(model_, src, region, streams, reconstruct, sink, progress);
+        std::vector<float> rec;
+        return epilstm::run_region(
+            model_, standardized(src, std_), region, streams, reconstruct,
+            [&](index_t first, const column_block<float>& emb, const column_block<float>* r) {
+                if (!r) return sink(first, emb, nullptr);
+                rec.assign(r->data(), r->data() + r->rows() * r->cols());
+                std_.undo(rec.data(), r->cols());
+                const column_block<float> back{rec.data(), r->rows(), r->cols()};
+                sink(first, emb, &back);
+            },
+            progress);
     }
 
     void start_training(const train_options& o) override { trainer_.emplace(model_, o); }
@@ -80,7 +104,8 @@ public:
     {
         typename trainer<M>::batch_hook hook;
         if (after_batch) hook = [&](const trainer<M>&) { return after_batch(); };
-        return training().train_epoch(src, progress, hook);
+        if (std_.empty()) return training().train_epoch(src, progress, hook);
+        return training().train_epoch(standardized(src, std_), progress, hook);
     }
     const training_state& state() const override { return training().state(); }
     void restore(training_state s) override { training().restore(std::move(s)); }
@@ -107,6 +132,7 @@ private:
     device_type dev_;  // first: the model's buffers are freed before the device
     M model_;
     std::optional<trainer<M>> trainer_;
+    track_standardization std_;
 };
 
 /// A session on a new `Device` for the variant `cfg` names, starting from the host parameters
@@ -120,6 +146,22 @@ std::unique_ptr<model_session> make_session(const model_config& cfg, const float
         s = std::make_unique<typed_session<M>>(cfg, params);
     });
     return s;
+}
+
+/// The session's reconstruction loss over every region of `src` (as reconstruction_loss of
+/// model/inference.hpp; in standardized units when the session standardizes, like its training loss).
+inline pass_result reconstruction_loss(model_session& s, const region_source<float>& src, index_t streams)
+{
+    pass_result total;
+    for (index_t k = 0; k < src.regions(); ++k) {
+        const pass_result p =
+            s.run_region(src, k, streams, true, [](index_t, const column_block<float>&, const column_block<float>*) {});
+        total.loss += p.loss * p.weight;
+        total.weight += p.weight;
+        total.frames += p.frames;
+    }
+    if (total.weight > 0) total.loss /= total.weight;
+    return total;
 }
 
 /// run_model (model/inference.hpp) through a session: the representation [N, E] and (when not

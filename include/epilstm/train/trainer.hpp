@@ -8,7 +8,9 @@
 //
 // An epoch is a schedule of (region, frame) batches. Without shuffling, regions run one after the
 // other; with shuffling, the batches of different regions are interleaved at random (each region's
-// frames stay in order, so carries stay valid). The schedule is a function of (seed, epoch) alone,
+// frames stay in order, so carries stay valid). With mix_frames > 0 a minibatch instead holds
+// streams from B places across the genome (data/segment_streams.hpp): groups of B shuffled segments,
+// each group's frames in order. The schedule is a function of (seed, epoch) alone,
 // so a run stopped after any batch resumes bit-identically from training_state.
 //
 // Each batch is read on the host, staged to the model's device (epi_lstm::stage), and runs forward,
@@ -20,6 +22,7 @@
 #include <epilstm/config.hpp>
 #include <epilstm/data/frame_streams.hpp>
 #include <epilstm/data/region_source.hpp>
+#include <epilstm/data/segment_streams.hpp>
 #include <epilstm/detail/random.hpp>
 #include <epilstm/error.hpp>
 #include <epilstm/model/inference.hpp>
@@ -30,6 +33,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -41,6 +45,10 @@ struct train_options {
     double clip_norm = 1.0;     ///< global L2 norm; ≤ 0 disables clipping
     bool shuffle = false;       ///< interleave the frame batches of different regions at random
     index_t shuffle_run = 40;   ///< consecutive frames of a region per draw when shuffling
+    /// > 0: minibatches mix the genome (data/segment_streams.hpp): regions cut into segments of at
+    /// most this many frames, shuffled every epoch, B segments per minibatch (`shuffle` is then
+    /// moot). 0: B streams of one region per minibatch.
+    index_t mix_frames = 0;
     std::uint64_t seed = 0;     ///< seed of the shuffled schedule
     adam_options adam{};
 };
@@ -90,7 +98,7 @@ public:
     using batch_hook = std::function<bool(const trainer&)>;
 
     trainer(Model& m, train_options o = {})
-        : model_(m), opt_(o), adam_(m.dev(), m.parameter_count(), o.adam)
+        : model_(m), opt_(o), adam_(m.dev(), m.parameter_count(), o.adam), base_lr_(o.adam.learning_rate)
     {
         grad_.resize(m.parameter_count());
     }
@@ -108,24 +116,51 @@ public:
         if (src.tracks != model_.input_size())
             throw shape_error("epilstm: the signal has " + std::to_string(src.tracks) +
                               " tracks but the model expects " + std::to_string(model_.input_size()));
-        std::vector<index_t> frames;
-        for (index_t r = 0; r < src.regions(); ++r)
-            frames.push_back(
-                frame_streams<T>::frames_for(src.positions[std::size_t(r)], opt_.streams, model_.frame_length()));
-        const auto schedule = epoch_schedule(frames, opt_.shuffle, opt_.seed, state_.epoch, opt_.shuffle_run);
-        const auto n = static_cast<index_t>(schedule.size());
+        // The epoch's batches: (carry key, frame k, frames of that key's streams) and how to load one.
+        struct planned {
+            index_t unit, k;
+        };
+        std::vector<planned> plan;
+        std::vector<std::vector<segment>> groups;  // mixed
+        std::vector<index_t> frames;               // by region
+        if (opt_.mix_frames > 0) {
+            groups = segment_groups(cut_segments(src.positions, model_.frame_length(), opt_.mix_frames), opt_.streams,
+                                    opt_.seed, state_.epoch);
+            for (std::size_t g = 0; g < groups.size(); ++g) {
+                const index_t nf = group_frames(groups[g], model_.frame_length());
+                frames.push_back(nf);
+                for (index_t k = 0; k < nf; ++k) plan.push_back({static_cast<index_t>(g), k});
+            }
+        } else {
+            for (index_t r = 0; r < src.regions(); ++r)
+                frames.push_back(
+                    frame_streams<T>::frames_for(src.positions[std::size_t(r)], opt_.streams, model_.frame_length()));
+            for (const auto& [region, k] : epoch_schedule(frames, opt_.shuffle, opt_.seed, state_.epoch, opt_.shuffle_run))
+                plan.push_back({region, k});
+        }
+        const auto n = static_cast<index_t>(plan.size());
         const auto& dev = model_.dev();
         const index_t H = model_.hidden_size();
         frame_batch<T> fb;
+        segment_loader<T> mixed;
+        std::optional<frame_streams<T>> by_region;
         pass_result r;
         r.completed = false;
         for (index_t i = state_.batch; i < n; ++i) {
-            const auto [region, k] = schedule[static_cast<std::size_t>(i)];
-            const std::string& name = src.names[static_cast<std::size_t>(region)];
-            // Built per batch (cheap): memory holds one batch, however many regions are in progress.
-            frame_streams<T> fs(src.reader(region), src.tracks, src.positions[std::size_t(region)], opt_.streams,
-                                model_.frame_length());
-            fs.load(k, fb);
+            const auto [unit, k] = plan[static_cast<std::size_t>(i)];
+            const index_t unit_frames = frames[static_cast<std::size_t>(unit)];
+            std::string name;
+            if (opt_.mix_frames > 0) {
+                name = "segment group " + std::to_string(unit);
+                mixed.load(src, groups[static_cast<std::size_t>(unit)], model_.frame_length(), k, fb);
+            } else {
+                name = src.names[static_cast<std::size_t>(unit)];
+                // Built per batch (cheap): memory holds one batch, however many regions are in progress.
+                // (It owns fb's buffers, so it lives until the step below.)
+                by_region.emplace(src.reader(unit), src.tracks, src.positions[std::size_t(unit)], opt_.streams,
+                                  model_.frame_length());
+                by_region->load(k, fb);
+            }
             auto carry = state_.carries.find(name);
             if (k == 0 || carry == state_.carries.end()) {
                 fb.h0 = nullptr;
@@ -134,7 +169,7 @@ public:
                 fb.h0 = carry_host_.data();
             }
             const double loss = step(fb);
-            if (k + 1 < fs.frames()) {
+            if (k + 1 < unit_frames) {
                 carry_host_.resize(static_cast<std::size_t>(H * fb.batch));
                 dev.download(carry_host_.data(), ws_.carry.data(), H * fb.batch);
                 carry_state& c = state_.carries[name];
@@ -158,7 +193,7 @@ public:
         r.completed = true;
         r.loss = state_.weight_sum > 0 ? state_.loss_sum / state_.weight_sum : 0;
         r.weight = state_.weight_sum;
-        state_ = training_state{state_.epoch + 1, 0, 0, 0, {}};
+        state_ = state_.next_epoch();
         return r;
     }
 
@@ -181,6 +216,7 @@ public:
         dev.fill(grad_.data(), P, T(0));
         model_.backward(ws_, df, grad_.data());
         if (opt_.clip_norm > 0) clip_global_norm(dev, grad_.data(), P, static_cast<T>(opt_.clip_norm));
+        adam_.options().learning_rate = base_lr_ * state_.lr_scale;  // the schedule's rate (train/run.hpp)
         adam_.step(model_.parameters().data(), grad_.data());
         return loss;
     }
@@ -199,6 +235,7 @@ private:
     Model& model_;
     train_options opt_;
     adam<T, device> adam_;
+    double base_lr_;
     vector grad_;
     training_state state_;
     typename Model::workspace ws_;

@@ -26,8 +26,25 @@ struct training_state {
     long batch = 0;              ///< batches done in the current epoch
     double loss_sum = 0;         ///< Σ loss·weight over the batches done in the current epoch
     double weight_sum = 0;
-    /// Encoder hidden of the streams of each region in progress, by region name.
+    /// Encoder hidden of the streams of each region (or mixed segment group) in progress, by name.
     std::map<std::string, carry_state> carries;
+
+    /// Across epochs (train/run.hpp: validation, learning-rate schedule, early stopping).
+    double lr_scale = 1;           ///< the learning rate is the base rate times this
+    double best_validation = -1;   ///< best validation MSE so far; < 0: none yet
+    long best_epoch = 0;           ///< the epoch (1-based) that reached it
+    long epochs_since_best = 0;    ///< epochs validated since, without improvement
+
+    /// The state at the start of the next epoch: per-epoch fields reset, the rest kept.
+    training_state next_epoch() const
+    {
+        training_state s = *this;
+        ++s.epoch;
+        s.batch = 0;
+        s.loss_sum = s.weight_sum = 0;
+        s.carries.clear();
+        return s;
+    }
 };
 
 /// The schedule-defining options a run must resume with (they are checked on resume).
@@ -35,6 +52,7 @@ struct schedule_options {
     long streams = 64;
     bool shuffle = false;
     std::uint64_t seed = 0;
+    long mix_frames = 0;  ///< train_options::mix_frames (0: by region)
 };
 
 }  // namespace epilstm
