@@ -36,7 +36,7 @@ struct cv_result {
     std::vector<fold_result> folds;
     double pooled_ap = std::numeric_limits<double>::quiet_NaN(), pooled_auroc = std::numeric_limits<double>::quiet_NaN();
     index_t pooled_n = 0;
-    /// The same over the held-out folds only (NaN, 0 when there are none).
+    /// The same over the held-out folds only (NaN when there are none or they hold one class).
     double heldout_pooled_ap = std::numeric_limits<double>::quiet_NaN(),
            heldout_pooled_auroc = std::numeric_limits<double>::quiet_NaN();
     index_t heldout_pooled_n = 0, heldout_pooled_positives = 0;
@@ -110,7 +110,8 @@ inline cv_result cross_validate(const Eigen::MatrixXf& x, const std::vector<floa
     out.pooled_auroc = auroc(pooled_scores, pooled_labels);
     out.heldout_pooled_n = static_cast<index_t>(held_labels.size());
     for (float v : held_labels) out.heldout_pooled_positives += v != 0;
-    if (!held_labels.empty()) {
+    // Undefined when the held-out loci hold one class (an AP of 1 for all-positive loci would rank nothing).
+    if (out.heldout_pooled_positives > 0 && out.heldout_pooled_positives < out.heldout_pooled_n) {
         out.heldout_pooled_ap = average_precision(held_scores, held_labels);
         out.heldout_pooled_auroc = auroc(held_scores, held_labels);
     }

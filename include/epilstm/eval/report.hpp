@@ -484,7 +484,8 @@ inline void write_heldout(report_builder& r, const downstream_result& d, const s
         return;
     }
     r.md << "Test loci on the held-out chromosomes only (the folds made of them). *Pooled* ranks their test "
-            "predictions together; *mean* averages the held-out folds that hold both classes.\n\n"
+            "predictions together; *mean* averages the held-out folds that hold both classes (NA: the held-out "
+            "loci, or every held-out fold, hold a single class).\n\n"
          << "| task | cell type | method | held-out loci | positives | held-out folds scored | mean AP | pooled AP | "
             "pooled AUROC |\n|---|---|---|---:|---:|---:|---:|---:|---:|\n";
     for (const auto& s : d.scores) {
