@@ -7,7 +7,8 @@
 #   scripts/run-training-experiments.sh [OUT]        (default results/training-experiments)
 #
 # Needs the main job's build (build/main/bin/epilstm) and store (results/main/store.h5; run
-# scripts/run-main.sh once). EPILSTM_EPOCHS (default 12) epochs per configuration.
+# scripts/run-main.sh once). EPILSTM_EPOCHS (default 12) epochs per configuration; EPILSTM_CONFIGS
+# picks some of the configurations.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -36,12 +37,13 @@ declare -A cfg=(
     [E-mixed-4-standardized-schedule]="--mix-frames 4 --standardize --lr-patience 2 --patience 4"
 )
 printf '| configuration | options | epochs run | best epoch | best validation loss (training units) | chr16 MSE, signal units (last) | chr16 MSE (best) | seconds |\n|---|---|---:|---:|---:|---:|---:|---:|\n' >"$out/table.md"
-for name in $(printf '%s\n' "${!cfg[@]}" | sort); do
+# EPILSTM_CONFIGS: a space-separated subset of the names below (default: all).
+for name in ${EPILSTM_CONFIGS:-$(printf '%s\n' "${!cfg[@]}" | sort)}; do
     t0=$SECONDS
     # shellcheck disable=SC2086
     "$bin" train "${common[@]}" ${cfg[$name]} --model "$out/$name.h5" >"$out/$name.train.log"
     dt=$((SECONDS - t0))
-    ran=$(grep -c "validation MSE" "$out/$name.train.log")
+    ran=$(grep -c "^epoch [0-9]*  validation MSE" "$out/$name.train.log")
     best=$(grep "(best: saved)" "$out/$name.train.log" | tail -1)
     best_epoch=$(echo "$best" | awk '{print $2}')
     best_loss=$(echo "$best" | awk '{print $5}')

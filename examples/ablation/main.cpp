@@ -251,7 +251,10 @@ result run_variant(const study& s, const options& o)
     M model(s.tracks, spec::hidden_size, o.frame);
     model.initialize(o.seed);
     r.width = model.embedding_size();
-    r.parameters = static_cast<index_t>(model.parameters().size());
+    // The number of trained parameters: the sum of the tensor sizes, not the flat buffer's length
+    // (which includes each tensor's 16-float alignment padding).
+    r.parameters = 0;
+    for (const auto& t : model.layout().tensors()) r.parameters += t.size();
 
     // Training: the same shuffled schedule (a function of the seed and the regions) for every variant.
     train_options to;

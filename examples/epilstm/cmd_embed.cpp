@@ -169,6 +169,8 @@ int run_embed(const embed_cli& o)
         const auto src = io::store_source(store, o.regions, o.streams, &ids);
         io::embedding_writer w(o.out, E, store.bin_size(), fs::absolute(o.model).string(),
                                fs::absolute(o.store).string(), o.streams);
+        // `epilstm evaluate --model` checks the checkpoint against this, and embeds its control the same way.
+        w.record_model(o.streams, io::file_checksum(o.model));
         double total = 0, done = 0;
         for (auto n : src.positions) total += static_cast<double>(n);
         progress_bar bar("embed", "positions");

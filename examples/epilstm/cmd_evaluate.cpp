@@ -10,7 +10,7 @@
 //                   it nobody can tell whether training added anything
 //   raw-signal      the transformed signal of the store (--store)
 //   pca             the signal projected on its first E principal components (E = representation
-//                   width; fitted on every evaluated position)
+//                   width; fitted on the regions the model was trained on)
 //   majority        every test locus scored by the training positive rate (AP = positive rate)
 // Plots are drawn with gnuplot (plots.cpp); BED, bedGraph and bigWig tracks are read by intervals.cpp.
 #include "common.hpp"
@@ -25,14 +25,16 @@
 
 #include <cstdio>
 #include <memory>
+#include <optional>
 
 namespace epilstm::cli {
 namespace {
 
 struct evaluate_options {
     fs::path embedding, store, labels_dir, out, model, promoters, genes, score;
-    std::vector<std::string> heldout_chroms;
-    index_t streams = 8;
+    std::vector<std::string> heldout_chroms, validation_regions;
+    bool heldout_given = false;
+    index_t streams = 0;  ///< 0: the embedding's recorded stream count
     eval::evaluation_options eval;
 };
 
@@ -42,10 +44,18 @@ int run_evaluate(const evaluate_options& o)
     log("reading " + o.embedding.string() + " and " + o.store.string());
     auto epi = std::make_unique<eval::embedding_file_method>(o.embedding);
     const io::signal_store store(o.store);
+    // Held-out chromosomes (given, or the checkpoint's), streams (given, or the embedding's), the model check.
+    const eval::evaluation_provenance prov = eval::resolve_evaluation_provenance(
+        epi->provenance(), o.embedding, o.model,
+        o.heldout_given ? std::optional(o.heldout_chroms) : std::nullopt, o.streams);
 
     eval::evaluation_inputs in;
-    in.data = eval::open_evaluation(store, o.heldout_chroms, &epi->file(), o.embedding.string(), o.store.string());
-    in.files = {o.embedding.string(), o.store.string(), o.labels_dir, o.model.string(), o.promoters, o.genes, o.score};
+    in.data = eval::open_evaluation(store, prov.heldout_chroms, &epi->file(), o.embedding.string(), o.store.string());
+    in.data.heldout_source = prov.heldout_source;
+    in.data.validation_regions.insert(o.validation_regions.begin(), o.validation_regions.end());
+    in.data.notes.insert(in.data.notes.end(), prov.notes.begin(), prov.notes.end());
+    in.files = {o.embedding.string(), o.store.string(), o.labels_dir, o.model.string(), prov.summary,
+                o.promoters, o.genes, o.score};
     in.options = o.eval;
     in.readers.intervals = [](const fs::path& p) { return read_intervals(p, false); };
     in.readers.bin_scores = [](const fs::path& p, const eval::representation& r) { return read_bin_scores(p, r); };
@@ -62,17 +72,17 @@ int run_evaluate(const evaluate_options& o)
             mp.description = eval::describe_model(model.config());
             // The same architecture from the same seed as the trained model's initialization.
             mp.random_seed = ck.training ? ck.schedule.seed : o.eval.seed;
-            methods.push_back(eval::random_weights_method(ck.config, mp.random_seed, o.streams, "random-weights",
+            methods.push_back(eval::random_weights_method(ck.config, mp.random_seed, prov.streams, "random-weights",
                                                           ck.standardization));
             if (!in.data.heldout.regions.empty()) {
                 log("reconstructing " + std::to_string(in.data.heldout.regions.size()) + " held-out regions");
-                mp.reconstruction = eval::reconstruct_representation(model, in.data.heldout, o.streams,
+                mp.reconstruction = eval::reconstruct_representation(model, in.data.heldout, prov.streams,
                                                                      "epi-lstm reconstruction", ck.standardization);
             }
             in.model = std::move(mp);
         });
     methods.push_back(std::make_unique<eval::signal_method>());
-    methods.push_back(std::make_unique<eval::pca_method>(methods.front()->width(), eval::pca_method::fit_on::every_region));
+    methods.push_back(std::make_unique<eval::pca_method>(methods.front()->width(), eval::pca_method::fit_on::training_regions));
     methods.push_back(std::make_unique<eval::majority_method>());
 
     eval::run_evaluation(in, methods, gnuplot_plotter{});
@@ -93,19 +103,31 @@ command add_evaluate_command(CLI::App& app)
     c->add_option("--store,-s", o->store, "signal store written by `epilstm prepare` (baselines)")->required()->check(CLI::ExistingFile);
     c->add_option("--labels-dir,-l", o->labels_dir, "label directory laid out as pilot_labels_hg19")->required()->check(CLI::ExistingDirectory);
     c->add_option("--out,-o", o->out, "output directory")->required();
-    c->add_option("--model,-m", o->model, "the checkpoint the embedding was made with: adds the random-weights control "
-                                          "and the held-out reconstruction")->check(CLI::ExistingFile);
-    c->add_option("--heldout-chroms", o->heldout_chroms, "chromosomes not used in training, for the reconstruction section")->delimiter(',');
+    c->add_option("--model,-m", o->model, "the checkpoint the embedding was made with (checked against the checksum the "
+                                          "embedding records): adds the random-weights control and the held-out "
+                                          "reconstruction, and gives the held-out chromosomes it records")->check(CLI::ExistingFile);
+    auto* heldout = c->add_option("--heldout-chroms", o->heldout_chroms,
+                                  "chromosomes not used in training (default: those the --model checkpoint records): "
+                                  "the first table scores loci on them only; baselines are not fitted on them; the "
+                                  "reconstruction section")->delimiter(',');
+    c->add_option("--validation-regions", o->validation_regions, "store regions the model validated on in training "
+                                                                 "(baselines are not fitted on them)")->delimiter(',');
     c->add_option("--promoters", o->promoters, "BED of promoter windows (.gz allowed) for the promoter MSE")->check(CLI::ExistingFile);
     c->add_option("--genes", o->genes, "BED of gene bodies (.gz allowed) for the gene-body MSE")->check(CLI::ExistingFile);
     c->add_option("--score", o->score, "per-position score to correlate with each feature: bigWig, bedGraph or BED (.gz allowed)")->check(CLI::ExistingFile);
     c->add_option("--folds", o->eval.folds, "number of chromosome folds (fewer chromosomes: one fold each)")->check(CLI::PositiveNumber)->capture_default_str();
     c->add_option("--seed", o->eval.seed, "seed of the fold assignment and XGBoost (and of the control when the checkpoint has none)")->capture_default_str();
+    c->add_option("--seeds", o->eval.seeds, "repeat the fold assignment and XGBoost with seeds seed .. seed+N-1 and report "
+                                            "mean ± sd over them")->check(CLI::PositiveNumber)->capture_default_str();
     c->add_option("--upstream", o->eval.upstream, "promoter window upstream of the TSS (bp)")->check(CLI::NonNegativeNumber)->capture_default_str();
-    c->add_option("--streams", o->streams, "streams per region when embedding the control (as `epilstm embed --streams`)")->check(CLI::PositiveNumber)->capture_default_str();
+    c->add_option("--streams", o->streams, "streams per region when embedding the control and reconstructing (default: "
+                                           "the embedding's recorded stream count, else 1 as `epilstm embed`)")->check(CLI::PositiveNumber);
     c->add_option("--threads", o->eval.threads, "XGBoost threads")->check(CLI::PositiveNumber)->capture_default_str();
     c->add_option("--tasks", o->eval.tasks, "tasks: gene_expression, promoter_enhancer, domain_boundary, replication_timing")->delimiter(',')->capture_default_str();
-    return {c, [o] { return run_evaluate(*o); }};
+    return {c, [o, heldout] {
+                o->heldout_given = heldout->count() > 0;
+                return run_evaluate(*o);
+            }};
 }
 
 }  // namespace epilstm::cli

@@ -180,13 +180,16 @@ int train_model(M& model, const train_cli& o, const training_data& d, const io::
 
     const schedule_options sched{to.streams, to.shuffle, to.seed, to.mix_frames};
     const fs::path best_path = o.best_model.empty() ? default_best_path(o.model) : o.best_model;
+    // Recorded in the checkpoint (/provenance/heldout_chroms) for `evaluate` (a resumed run: its own).
+    const std::vector<std::string>& heldout = o.heldout_chroms;
     io::optimizer_state st{Eigen::VectorXf(model.parameters().size()), Eigen::VectorXf(model.parameters().size()), 0};
     auto save = [&] {
         // Parameters and moments live on the session's device; the checkpoint is written from host copies.
         st.step = tr.download(model.parameters().data(), st.m.data(), st.v.data());
         const io::training_progress prog{&tr.state(), sched};
         io::write_checkpoint(o.model, model.config(), model.layout(), model.parameters(), &st,
-                             d.tracks.empty() ? nullptr : &d.tracks, &prog, &standardization);
+                             d.tracks.empty() ? nullptr : &d.tracks, &prog, d.store ? &heldout : nullptr,
+                             &standardization);
     };
     // The best epoch's model: the checkpoint just written (parameters, moments and state), copied.
     auto save_best = [&] {
@@ -290,6 +293,8 @@ int run_train(train_cli& o)
                 throw input_error(o.model.string() +
                                   ": the checkpoint has no training progress (/training) to resume; use --init to "
                                   "start a new run from its weights");
+            // The run's held-out chromosomes stay out of training when resuming without the option.
+            if (o.heldout_chroms.empty()) o.heldout_chroms = ck.heldout_chroms;
             const auto d = open_data(o, model.input_size());
             check_tracks(o.model, ck.tracks, d);
             rc = train_model(model, o, d, &ck, ck.standardization);

@@ -66,25 +66,35 @@ const char* palette[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#7f7f7f", 
 
 plot_result plot_bars(const fs::path& stem, const std::string& title, const std::string& ylabel,
                       const std::vector<std::string>& groups, const std::vector<std::string>& series,
-                      const std::vector<std::vector<double>>& values, double ymin, double ymax)
+                      const std::vector<std::vector<double>>& values, double ymin, double ymax,
+                      const std::vector<std::vector<double>>& errors)
 {
+    const bool with_errors = !errors.empty();
     std::ostringstream d;
     d << "group";
-    for (const auto& s : series) d << '\t' << quoted(s);
+    for (const auto& s : series) d << '\t' << quoted(s) << (with_errors ? "\t" + quoted(s + " error") : "");
     d << '\n';
     for (std::size_t g = 0; g < groups.size(); ++g) {
         d << quoted(groups[g]);
-        for (std::size_t s = 0; s < series.size(); ++s) d << '\t' << num(values[s][g]);
+        for (std::size_t s = 0; s < series.size(); ++s) {
+            d << '\t' << num(values[s][g]);
+            // gnuplot draws no error bar of length 0; a NaN would drop the bar itself
+            if (with_errors) d << '\t' << num(std::isnan(errors[s][g]) ? 0.0 : errors[s][g]);
+        }
         d << '\n';
     }
     std::ostringstream p;
     p << "set datafile separator '\\t'\nset title " << quoted(title) << "\nset ylabel " << quoted(ylabel)
-      << "\nset yrange [" << ymin << ":" << ymax << "]\nset style data histograms\nset style histogram clustered gap 1"
+      << "\nset yrange [" << ymin << ":" << ymax << "]\nset style data histograms\nset style histogram "
+      << (with_errors ? "errorbars gap 1 lw 1" : "clustered gap 1")
       << "\nset style fill solid 0.85 border -1\nset boxwidth 0.9\nset grid ytics\nset key outside right top vertical"
       << "\nset xtics nomirror rotate by -35 left\nset bmargin 9\nplot ";
-    for (std::size_t s = 0; s < series.size(); ++s)
-        p << (s ? ", " : "") << "dat using " << s + 2 << (s == 0 ? ":xtic(1)" : "") << " title columnhead lc rgb '"
-          << palette[s % 8] << "'";
+    for (std::size_t s = 0; s < series.size(); ++s) {
+        const std::size_t col = with_errors ? 2 + 2 * s : s + 2;
+        p << (s ? ", " : "") << "dat using " << col;
+        if (with_errors) p << ":" << col + 1;
+        p << (s == 0 ? ":xtic(1)" : "") << " title columnhead(" << col << ") lc rgb '" << palette[s % 8] << "'";
+    }
     p << "\n";
     // Wide enough for every bar to stay readable: about 14 px per bar.
     const int width = std::max(1100, 320 + static_cast<int>(groups.size() * (series.size() + 1)) * 14);

@@ -17,10 +17,12 @@ namespace epilstm::cli {
 
 using plot_result = eval::plot_result;
 
-/// Grouped bars: one group per `groups` label, one bar per series; values[s][g] (NaN: no bar).
+/// Grouped bars: one group per `groups` label, one bar per series; values[s][g] (NaN: no bar);
+/// errors[s][g] (when not empty) the half-length of each bar's error bar (NaN: none).
 plot_result plot_bars(const std::filesystem::path& stem, const std::string& title, const std::string& ylabel,
                       const std::vector<std::string>& groups, const std::vector<std::string>& series,
-                      const std::vector<std::vector<double>>& values, double ymin = 0, double ymax = 1);
+                      const std::vector<std::vector<double>>& values, double ymin = 0, double ymax = 1,
+                      const std::vector<std::vector<double>>& errors = {});
 
 /// Lines over x (log scale when log_x): values[s][i] at x[i].
 plot_result plot_lines(const std::filesystem::path& stem, const std::string& title, const std::string& xlabel,
@@ -37,7 +39,7 @@ class gnuplot_plotter final : public eval::plotter {
 public:
     plot_result draw(const eval::bar_plot& p) const override
     {
-        return plot_bars(p.stem, p.title, p.ylabel, p.groups, p.series, p.values, p.ymin, p.ymax);
+        return plot_bars(p.stem, p.title, p.ylabel, p.groups, p.series, p.values, p.ymin, p.ymax, p.errors);
     }
     plot_result draw(const eval::line_plot& p) const override
     {

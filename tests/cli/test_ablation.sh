@@ -56,6 +56,13 @@ awk -F'\t' '
     || fail "non-finite or missing numbers: $(cat check.txt)"
 awk -F'\t' 'NR == 4 {print $6}' "$tsv" | grep -qx 16 && ok "the bidirectional H = 8 variant is 16 wide" \
     || fail "width of the bidirectional variant: $(awk -F'\t' 'NR == 4 {print $6}' "$tsv")"
+# Parameters = the sum of the tensor sizes (no alignment padding). An LSTM layer with input I and
+# hidden H has 4HI + 4H² + 8H weights and biases, plus 18H with layer norm; the output layer D·E + D.
+# D = 25 tracks. softsign/layer_norm/H8/uni: encoder (25, 8) 1264 + decoder (8, 8) 720 + output 225;
+# tanh/none/H8/bi: 2 encoders (25, 8) 2 × 1120 + decoder (16, 16) 2176 + output 425.
+[ "$(awk -F'\t' 'NR == 1 { for (i = 1; i <= NF; ++i) col[$i] = i } NR > 2 { printf "%s ", $(col["parameters"]) }' "$tsv")" = "2209 4841 " ] \
+    && ok "the parameter column counts the real parameters" \
+    || fail "parameters: $(awk -F'\t' 'NR == 1 { for (i = 1; i <= NF; ++i) col[$i] = i } NR > 2 { printf "%s ", $(col["parameters"]) }' "$tsv")"
 grep -q '^| tanh/none/H8/bi | 16 |' run1/ablation.md && grep -q 'per-track-mean baseline' run1/ablation.md \
     && grep -q '^| softsign/layer_norm/H8/uni |' run1.txt && ok "ablation.md and stdout hold the markdown table" \
     || fail "markdown table missing: $(head -20 run1/ablation.md)"

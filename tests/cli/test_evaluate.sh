@@ -4,8 +4,12 @@
 # issue: labels on a chromosome the representation lacks, loci outside the embedded regions, a task
 # with a single class, an empty task, a task without files, a fold whose test chromosome holds one
 # class. The report must still be written, say what was skipped and why, and hold every section
-# (random-weights control, smoothness, held-out reconstruction, score correlation). Then hard
-# errors: one line, exit 2. Finally: the same inputs give the same metrics.
+# (random-weights control, smoothness, held-out reconstruction, score correlation). The protocol:
+# the held-out table first, pinned XGBoost parameters, baselines fitted on the training regions,
+# paired per-fold comparison, error bars, --seeds; the embedding's recorded streams and model
+# checksum (checked against --model), the held-out chromosomes read from the checkpoint, and an
+# older embedding file without those attributes. Then hard errors: one line, exit 2. Finally: the
+# same inputs give the same metrics.
 # usage: test_evaluate.sh <epilstm binary> <repo root> <shared dir> <scratch dir>
 set -uo pipefail
 bin=$1; root=$2; shared=$3; work=$4
@@ -32,7 +36,23 @@ printf 'chr1\t151200000\t151320000\tw1\nchr2\t51700000\t51820000\tw2\nchr10\t555
     || { fail "prepare: $(cat prep.txt)"; echo "$passed passed, $failures failed"; exit 1; }
 "$bin" train --store store.h5 --regions w1,w2,w10 --model model.h5 --epochs 1 --hidden-size 4 --frame-length 50 \
     --batch 4 --seed 3 >train.txt 2>&1 || fail "train: $(cat train.txt)"
+# The checkpoint records chr12 as held out (as `epilstm train` will; written here with h5py).
+/usr/bin/python3 -c "import h5py, sys; f = h5py.File(sys.argv[1], 'a'); f.create_dataset('provenance/heldout_chroms', data=['chr12'], dtype=h5py.string_dtype())" model.h5 \
+    || fail "adding /provenance/heldout_chroms to model.h5"
 "$bin" embed --model model.h5 --store store.h5 --out emb.h5 --streams 2 >embed.txt 2>&1 || fail "embed: $(cat embed.txt)"
+/usr/bin/python3 - emb.h5 model.h5 >prov.txt 2>&1 <<'PY' && ok "the embedding records its streams and the checkpoint's FNV-1a 64 checksum" || fail "embedding provenance: $(cat prov.txt)"
+import h5py, sys
+f = h5py.File(sys.argv[1], 'r')
+data = open(sys.argv[2], 'rb').read()
+h = 14695981039346656037
+for b in data:
+    h = ((h ^ b) * 1099511628211) % 2**64
+assert int(f.attrs['streams']) == 2, f.attrs['streams']
+want = 'fnv1a64:%016x' % h
+got = f.attrs['model_checksum']
+got = got.decode() if isinstance(got, bytes) else got
+assert got == want, (got, want)
+PY
 
 # Labels. Expression: 12 genes per window, alternating expressed / not, except chr12 (all
 # expressed: its fold has one class); one gene on chrY (absent) and two outside the windows.
@@ -77,6 +97,24 @@ has $r "promoter_enhancer / TEST: task skipped: all 3 usable loci have label 0" 
 has $r "domain_boundary / TEST: task skipped: no labelled loci" && ok "report: empty task" || fail "no empty-task note"
 has $r "replication_timing: task skipped: no label file" && ok "report: task without files" || fail "no missing-task note"
 has $r "folds without per-fold metrics" && ok "report: a single-class test fold" || fail "no single-class-fold note"
+# The protocol.
+first_table=$(grep -m1 '^| task |' $r)
+[ "${first_table#| task | cell type | method | held-out loci |}" != "$first_table" ] && ok "report: the first table is the held-out one" \
+    || fail "first table: $first_table"
+grep -qP '^\| gene_expression \| TEST \| \*\*epi-lstm\*\* \| 12 \| 12 \| 0/1 \| NA \| NA \| NA \|' $r \
+    && ok "report: held-out row (chr12's 12 loci, one class: AP undefined, NA)" || fail "held-out row: $(grep -m3 'held-out' $r)"
+has $r "eta=0.1 max_depth=6 min_child_weight=1 gamma=0 lambda=1 alpha=0" && has $r "tree_method=hist max_bin=256" \
+    && has $r "base_score=0.5 nthread=1 seed=5" && ok "report: every XGBoost parameter printed" || fail "XGBoost parameters missing"
+has $r "- **pca**: the signal's first 4 principal components; fitted on 3 regions (14400 positions): the regions not on chr12." \
+    && ok "report: PCA fitted on the training regions only" || fail "pca fitted-on: $(grep -m1 '^- \*\*pca' $r)"
+has $r "Held-out chromosomes (not used to train the model; from --heldout-chroms): chr12." && ok "report: held-out source" \
+    || fail "held-out source: $(grep -m1 'Held-out chromosomes' $r)"
+has $r "embedded with 2 stream(s) per region (as the embedding)" && has $r "made with this checkpoint (checksum fnv1a64:" \
+    && ok "report: control embedded with the embedding's streams; model checked" || fail "provenance sentence missing"
+has $r "### Paired per-fold comparison" && grep -qP '^gene_expression\tTEST\tepi-lstm\trandom-weights\t' out1/paired.tsv \
+    && ok "paired per-fold comparison in report.md and paired.tsv" || fail "no paired comparison"
+head -1 out1/plots/downstream_ap.dat | grep -qF '"epi-lstm error"' && has $r "mean per-fold AP" \
+    && ok "downstream plot: mean per-fold AP with error bars" || fail "plot data: $(head -1 out1/plots/downstream_ap.dat)"
 for m in epi-lstm random-weights raw-signal pca majority; do
     grep -qP "^gene_expression\tTEST\t$m\tpooled" out1/metrics.tsv && ok "metrics.tsv: pooled row of $m" || fail "metrics.tsv lacks $m"
 done
@@ -101,7 +139,29 @@ awk -F'\t' '$1 == "epi-lstm" { exit !($2 > 0 && $2 < 100) }' out1/reconstruction
 cmp -s out1/metrics.tsv out2/metrics.tsv && cmp -s out1/reconstruction.tsv out2/reconstruction.tsv \
     && ok "deterministic for a fixed seed" || fail "metrics differ between identical runs"
 
+# An older embedding (no streams, no checksum) still works, with notes; without --heldout-chroms
+# the checkpoint's list is used; --seeds 2 reports the spread over two fold/XGBoost seeds.
+cp emb.h5 emb_old.h5
+/usr/bin/python3 -c "import h5py, sys; f = h5py.File(sys.argv[1], 'a'); del f.attrs['streams']; del f.attrs['model_checksum']" emb_old.h5
+old=(--embedding emb_old.h5 --store store.h5 --folds 4 --seed 5 --threads 1 --labels-dir labels --model model.h5 --seeds 2)
+"$bin" evaluate "${old[@]}" --out out3 >eval3.txt 2>&1 && ok "evaluate an older embedding file" || fail "old embedding: $(tail -3 eval3.txt)"
+has out3/report.md "from the checkpoint's /provenance/heldout_chroms): chr12." && ok "held-out chromosomes read from the checkpoint" \
+    || fail "held-out from checkpoint: $(grep -m1 'Held-out' out3/report.md)"
+has out3/report.md "records no checksum of the checkpoint" && has out3/report.md "does not record its stream count" \
+    && ok "report: notes for the older embedding file" || fail "no older-file notes"
+[ "$(grep -vP '\trandom-weights\t' out1/metrics.tsv)" = "$(grep -vP '\trandom-weights\t' out3/metrics.tsv)" ] \
+    && ok "the checkpoint's held-out list gives the same folds and metrics as --heldout-chroms" || fail "metrics differ from out1"
+has out3/report.md "### Across seeds" && [ "$(grep -cP '^gene_expression\tTEST\tepi-lstm\t(5|6)\t' out3/seeds.tsv)" -eq 2 ] \
+    && grep -qP '^gene_expression\tTEST\tepi-lstm\tsd\t' out3/seeds.tsv && ok "--seeds 2: per-seed rows and mean/sd in seeds.tsv" \
+    || fail "seeds: $(head -3 out3/seeds.tsv)"
+"$bin" evaluate --help >help.txt 2>&1
+grep -q -- "--seeds" help.txt && grep -q "default: those the --model checkpoint records" help.txt \
+    && grep -q "the embedding's recorded stream count" help.txt && ok "evaluate --help documents the new options" || fail "help"
+
 # Hard errors: one line, exit 2.
+cp model.h5 model_changed.h5 && printf 'x' >>model_changed.h5
+expect_error "a model other than the embedding's" "model_changed.h5: not the checkpoint emb.h5 was made with" \
+    "$bin" evaluate "${args[@]}" --model model_changed.h5 --out e6
 mkdir -p nolabels
 expect_error "label directory without label files" "no label files found" "$bin" evaluate "${base[@]}" --labels-dir nolabels --out e1
 expect_error "unknown task" "unknown task 'fires'" "$bin" evaluate "${args[@]}" --tasks fires --out e2
@@ -110,7 +170,9 @@ printf 'chr1\t151200000\t151320000\tw1\nchr2\t51700000\t51820000\tw2\n' >two.bed
 expect_error "embedding of another store" "region w10 is not in two.h5" "$bin" evaluate --embedding emb.h5 --store two.h5 --labels-dir labels --out e3
 printf 'chr1\t151200000\t151200300\tnot-a-number\n' >bad.bedGraph
 expect_error "malformed score line" "bad.bedGraph:1: value 'not-a-number'" "$bin" evaluate "${args[@]}" --score bad.bedGraph --out e4
-expect_error "model with other tracks" "expects" "$bin" evaluate "${args[@]}" --model "$root/tests/fixtures/parity/softsign_layer_norm.model.h5" --out e5
+# (with the older embedding, which records no checksum: otherwise the checksum check stops it first, as above)
+expect_error "model with other tracks" "expects" "$bin" evaluate --embedding emb_old.h5 --store store.h5 --labels-dir labels \
+    --model "$root/tests/fixtures/parity/softsign_layer_norm.model.h5" --out e5
 
 echo "$passed passed, $failures failed"
 [ "$failures" -eq 0 ]

@@ -47,7 +47,7 @@ expect_error "resume with another schedule" "resume with the same" "$bin" train 
 # kept and a learning-rate decay: Ctrl-C and --resume still end bit-identical.
 val=$("$py" -c "import h5py; print(h5py.File('store.h5')['regions/names'].asstr()[-1])")
 margs=(--store store.h5 --epochs 3 --hidden-size 6 --batch 4 --frame-length 50 --mix-frames 3 --standardize
-       --validation-regions "$val" --lr-patience 1 --seed 9 --lr 3e-3)
+       --validation-regions "$val" --lr-patience 1 --seed 9 --lr 3e-3 --heldout-chroms chrUn_none)
 "$bin" train "${margs[@]}" --model mfull.h5 >mfull.txt 2>&1 && grep -q "validation MSE" mfull.txt && [ -f mfull.best.h5 ] \
     && grep -q "mixed minibatches" mfull.txt && ok "mixed, standardized, validated training keeps the best epoch" \
     || fail "mixed training: $(tail -3 mfull.txt)"
@@ -57,7 +57,7 @@ EPILSTM_TEST_SIGINT_AFTER_BATCHES=7 "$bin" train "${margs[@]}" --model mpart.h5 
     || fail "mixed resume (exit $rc): $(tail -2 mres.txt) $(head -3 mdiff.txt)"
 margs2=("${margs[@]}"); margs2[11]=2  # --mix-frames 2
 expect_error "resume with other mixing" "resume with the same" "$bin" train "${margs2[@]}" --model mpart.h5 --resume
-"$py" - "$val" <<'PY' && ok "the checkpoint's standardization is the training regions' mean and sd" \
+"$py" - "$val" <<'PY' && ok "the checkpoint's standardization, mixing and held-out chromosomes are recorded" \
     || fail "standardization in mfull.h5"
 import h5py, numpy as np, sys
 s, m = h5py.File('store.h5'), h5py.File('mfull.h5')
@@ -70,7 +70,8 @@ for name in s['regions/names'].asstr()[:]:
     rows.append(x)
 x = np.concatenate(rows).astype(np.float64)
 ok = np.allclose(m['standardization/mean'][:], x.mean(0), rtol=1e-4, atol=1e-5) and \
-     np.allclose(m['standardization/sd'][:], x.std(0), rtol=1e-3, atol=1e-5) and m['training'].attrs['mix_frames'] == 3
+     np.allclose(m['standardization/sd'][:], x.std(0), rtol=1e-3, atol=1e-5) and m['training'].attrs['mix_frames'] == 3 \
+     and list(m['provenance/heldout_chroms'].asstr()[:]) == ['chrUn_none']
 sys.exit(0 if ok else 1)
 PY
 expect_error "a validation region that is not in the store" "no region named" "$bin" train --store store.h5 \

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 #include <string>
 #include <vector>
@@ -82,4 +83,60 @@ TEST_CASE("no test locus is ever in the training or validation data")
     const auto f = make_chromosome_folds(loci, 20, 3);
     CHECK_THROWS_AS(split_fold(f, loci, 20), epilstm::input_error);
     CHECK_THROWS_AS(split_fold(f, std::vector<std::string>{"chrUn"}, 0), epilstm::input_error);
+}
+
+TEST_CASE("held-out chromosomes get folds of their own")
+{
+    const auto loci = genome_loci();  // chr1..chr22, chrX: 23 chromosomes
+    SECTION("no held-out chromosome among the loci: exactly the plain assignment")
+    {
+        const auto plain = make_chromosome_folds(loci, 20, 7);
+        const auto f = make_chromosome_folds(loci, 20, 7, {"chrY"});
+        CHECK(f.fold_of == plain.fold_of);
+        CHECK(f.count == plain.count);
+        CHECK(f.heldout.empty());
+        CHECK(plain.heldout.empty());
+    }
+    SECTION("a few held out among many: no fold mixes the two kinds")
+    {
+        const std::set<std::string> held{"chr7", "chr8", "chr9", "chrX"};
+        for (epilstm::index_t n : {3, 5, 10, 20, 30}) {
+            const auto f = make_chromosome_folds(loci, n, 3, held);
+            CHECK(f.count == std::min<epilstm::index_t>(n, 23));
+            CHECK(f.fold_of.size() == 23);
+            CHECK(!f.heldout.empty());
+            // a share of the folds about proportional to 4 of 23 chromosomes, at least 1, at most 4
+            CHECK(static_cast<epilstm::index_t>(f.heldout.size()) ==
+                  std::clamp<epilstm::index_t>(std::llround(static_cast<double>(f.count) * 4.0 / 23.0), 1, 4));
+            for (epilstm::index_t i = 0; i < f.count; ++i) {
+                const auto cs = f.chromosomes(i);
+                CHECK(!cs.empty());
+                for (const auto& c : cs) CHECK(f.is_heldout(i) == (held.count(c) == 1));
+            }
+            // Test, validation and training data stay disjoint.
+            for (epilstm::index_t i = 0; i < f.count; ++i) {
+                const auto s = split_fold(f, loci, i);
+                CHECK(s.train.size() + s.validation.size() + s.test.size() == loci.size());
+                CHECK(!s.test.empty());
+            }
+        }
+        // Deterministic, and the seed matters.
+        CHECK(make_chromosome_folds(loci, 10, 3, held).fold_of == make_chromosome_folds(loci, 10, 3, held).fold_of);
+        CHECK(make_chromosome_folds(loci, 10, 4, held).fold_of != make_chromosome_folds(loci, 10, 3, held).fold_of);
+    }
+    SECTION("one held out among three: one fold each")
+    {
+        const std::vector<std::string> few{"chr1", "chr2", "chr12", "chr12", "chr1"};
+        const auto f = make_chromosome_folds(few, 4, 5, {"chr12"});
+        CHECK(f.count == 3);
+        CHECK(f.heldout == std::set<epilstm::index_t>{2});
+        CHECK(f.fold_of.at("chr12") == 2);
+    }
+    SECTION("every chromosome held out: every fold is a held-out fold")
+    {
+        const std::vector<std::string> few{"chr1", "chr2", "chr3"};
+        const auto f = make_chromosome_folds(few, 3, 5, {"chr1", "chr2", "chr3"});
+        CHECK(f.fold_of == make_chromosome_folds(few, 3, 5).fold_of);
+        CHECK(f.heldout.size() == 3);
+    }
 }

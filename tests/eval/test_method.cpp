@@ -1,10 +1,20 @@
 // eval/method.hpp and eval/model_method.hpp: the representation methods `epilstm evaluate`
 // compares. Widths and embeddings on a tiny synthetic signal; a method fitted on some regions
 // embeds a region it was not fitted on; the model methods embed as eval::embed_representation does.
+// The provenance an embedding file records (streams, the checkpoint's checksum) and how `evaluate`
+// settles held-out chromosomes, streams and the model check from it.
 #include <epilstm/eval/method.hpp>
 #include <epilstm/eval/model_method.hpp>
 
+#include <epilstm/io/checkpoint.hpp>
+#include <epilstm/io/checksum.hpp>
+#include <epilstm/io/embedding_file.hpp>
+
+#include "../support/scratch.hpp"
+
 #include <catch2/catch.hpp>
+
+#include <fstream>
 
 #include <cmath>
 #include <set>
@@ -150,6 +160,120 @@ TEST_CASE("fit_and_embed fits each method on the training regions and embeds eve
     const double sign = static_cast<const pca_method&>(*methods[1]).model().components(0, 0) > 0 ? 1 : -1;
     CHECK(out[1].rep.regions[2].rows(10, 0) == Approx(sign * (20.0 - 49.5)));
     CHECK(on_chromosomes(s, std::set<std::string>{"chr3"}).regions.size() == 1);
+
+    // What each was fitted on, for the report.
+    CHECK(out[0].scope == fit_scope::nothing);
+    CHECK(out[0].fitted_regions == 0);
+    CHECK(out[1].scope == fit_scope::training_regions);
+    CHECK(out[1].fitted_regions == 2);
+    CHECK(out[1].fitted_positions == 100);
+    method_list every;
+    every.push_back(std::make_unique<pca_method>(1, pca_method::fit_on::every_region));
+    const auto e = fit_and_embed(every, s, not_chr3);
+    CHECK(e[0].scope == fit_scope::every_region);
+    CHECK(e[0].fitted_regions == 3);
+    CHECK(e[0].fitted_positions == 150);
+}
+
+TEST_CASE("FNV-1a 64 checksums of files")
+{
+    // Reference values of FNV-1a 64 (the offset basis for the empty input; "a" from the published table).
+    CHECK(io::fnv1a64("") == 14695981039346656037ull);
+    CHECK(io::fnv1a64("a") == 0xaf63dc4c8601ec8cull);
+    CHECK(io::fnv1a64("foobar") == 0x85944171f73967e8ull);
+    CHECK(io::format_fnv1a64(0xaf63dc4c8601ec8cull) == "fnv1a64:af63dc4c8601ec8c");
+    epilstm::testing::temp_dir tmp("epilstm-checksum");
+    {
+        std::ofstream f(tmp / "x.bin", std::ios::binary);
+        f << "foobar";
+    }
+    CHECK(io::file_checksum(tmp / "x.bin") == "fnv1a64:85944171f73967e8");
+    CHECK_THROWS_AS(io::file_checksum(tmp / "missing.bin"), io_error);
+}
+
+TEST_CASE("evaluate's provenance: the model check, the streams and the held-out chromosomes")
+{
+    epilstm::testing::temp_dir tmp("epilstm-provenance");
+    const model_config cfg = tiny_config();
+    const std::vector<std::string> heldout{"chr3"};
+    with_model_type(cfg, [&](auto type) {
+        using M = typename decltype(type)::type;
+        M m(cfg);
+        m.initialize(1);
+        io::write_checkpoint(tmp / "model.h5", cfg, m.layout(), m.parameters(), nullptr, nullptr, nullptr, &heldout);
+        m.initialize(2);
+        io::write_checkpoint(tmp / "other.h5", cfg, m.layout(), m.parameters());
+    });
+    const std::string sum = io::file_checksum(tmp / "model.h5");
+    CHECK(sum != io::file_checksum(tmp / "other.h5"));
+
+    auto write_embedding = [&](const std::filesystem::path& p, bool record) {
+        io::embedding_writer w(p, 2, 25, (tmp / "model.h5").string(), "store.h5", 3);
+        if (record) w.record_model(3, sum);
+        w.begin_region("A", "chr1", 0, 50, 25, 2);
+        const float rows[4] = {1, 2, 3, 4};
+        w.write_rows(0, 2, rows);
+        w.commit();
+    };
+    write_embedding(tmp / "new.h5", true);
+    write_embedding(tmp / "old.h5", false);
+    const io::embedding_provenance fresh = io::read_embedding_provenance(tmp / "new.h5");
+    CHECK(fresh.streams == 3);
+    CHECK(fresh.model_checksum == sum);
+    CHECK(fresh.model == (tmp / "model.h5").string());
+    CHECK(fresh.source == "store.h5");
+    const io::embedding_provenance old = io::read_embedding_provenance(tmp / "old.h5");
+    CHECK(old.streams == 0);
+    CHECK(old.model_checksum.empty());
+    // The file method exposes it.
+    CHECK(embedding_file_method(tmp / "new.h5").provenance().streams == 3);
+
+    SECTION("the right model: streams and held-out chromosomes from the files")
+    {
+        const auto p = resolve_evaluation_provenance(fresh, tmp / "new.h5", tmp / "model.h5", std::nullopt, 0);
+        CHECK(p.streams == 3);
+        CHECK(p.heldout_chroms == heldout);
+        CHECK(p.heldout_source == "the checkpoint's /provenance/heldout_chroms");
+        CHECK_THAT(p.summary, Catch::Contains(sum));
+        CHECK(p.notes.empty());
+    }
+    SECTION("options given override the files, with a note where they differ")
+    {
+        const auto p = resolve_evaluation_provenance(fresh, tmp / "new.h5", tmp / "model.h5",
+                                                     std::vector<std::string>{"chr1"}, 5);
+        CHECK(p.streams == 5);
+        CHECK(p.heldout_chroms == std::vector<std::string>{"chr1"});
+        CHECK(p.heldout_source == "--heldout-chroms");
+        REQUIRE(p.notes.size() == 2);
+        CHECK_THAT(p.notes[0], Catch::Contains("made with 3 streams"));
+        CHECK_THAT(p.notes[1], Catch::Contains("differs from the chromosomes the checkpoint records"));
+    }
+    SECTION("another model: an error naming both files")
+    {
+        CHECK_THROWS_AS(resolve_evaluation_provenance(fresh, tmp / "new.h5", tmp / "other.h5", std::nullopt, 0),
+                        input_error);
+        CHECK_THROWS_WITH(resolve_evaluation_provenance(fresh, tmp / "new.h5", tmp / "other.h5", std::nullopt, 0),
+                          Catch::Contains((tmp / "other.h5").string() + ": not the checkpoint " +
+                                          (tmp / "new.h5").string() + " was made with") &&
+                              Catch::Contains(sum));
+    }
+    SECTION("an older embedding file: accepted, one stream, with notes")
+    {
+        const auto p = resolve_evaluation_provenance(old, tmp / "old.h5", tmp / "other.h5", std::nullopt, 0);
+        CHECK(p.streams == 1);
+        CHECK(p.heldout_chroms.empty());  // other.h5 records none
+        CHECK(p.heldout_source.empty());
+        REQUIRE(p.notes.size() == 2);
+        CHECK_THAT(p.notes[0], Catch::Contains("records no checksum"));
+        CHECK_THAT(p.notes[1], Catch::Contains("does not record its stream count"));
+    }
+    SECTION("no model: nothing checked, the embedding's streams")
+    {
+        const auto p = resolve_evaluation_provenance(fresh, tmp / "new.h5", {}, std::nullopt, 0);
+        CHECK(p.streams == 3);
+        CHECK(p.heldout_chroms.empty());
+        CHECK(p.notes.empty());
+    }
 }
 
 TEST_CASE("model methods embed as embed_representation does, region by region or all at once")

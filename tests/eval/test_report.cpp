@@ -2,7 +2,8 @@
 // chromosomes whose track 0 marks the promoters of the expressed genes; a test method that reads
 // exactly that track (centred on the training regions' mean) must classify perfectly, the
 // majority baseline must score the positive rate, and the report and TSV files must name every
-// method in order.
+// method in order. chr4 is held out: its fold is scored on its own in the report's first table;
+// the paired comparison, the seeds and the pinned XGBoost parameters are in the report.
 #include <epilstm/eval/method.hpp>
 #include <epilstm/eval/report.hpp>
 
@@ -61,6 +62,7 @@ public:
     std::string name() const override { return "marker"; }
     std::string description() const override { return "track 0, centred"; }
     index_t width() const override { return 1; }
+    fit_scope scope() const override { return fit_scope::training_regions; }
     void fit(const representation& signal, const region_filter& training) override
     {
         double sum = 0, n = 0;
@@ -108,6 +110,8 @@ TEST_CASE("run_evaluation iterates the methods: a perfect feature, the raw signa
     in.options.threads = 1;
     in.options.tasks = {"gene_expression"};
     in.options.smoothness_lags = {1, 4};
+    in.options.seeds = 2;
+    in.data.heldout_source = "the test";
     in.out = tmp / "out";
 
     method_list methods;
@@ -146,21 +150,103 @@ TEST_CASE("run_evaluation iterates the methods: a perfect feature, the raw signa
     // Smoothness for the methods with features only.
     CHECK(res.smoothness.size() == 2);
 
+    // chr4's fold is held out (a fold of its own): 10 loci, 5 positive, perfectly ranked by the marker.
+    for (const auto& s : res.downstream) {
+        CHECK(s.heldout_folds == 1);
+        CHECK(s.heldout_folds_scored == 1);
+        CHECK(s.heldout_loci == 10);
+        CHECK(s.heldout_positives == 5);
+        int held = 0;
+        for (const auto& f : s.cv.folds) {
+            held += f.heldout;
+            CHECK(f.heldout == (f.test_chromosomes == "chr4"));
+        }
+        CHECK(held == 1);
+    }
+    CHECK(res.downstream[0].heldout_pooled_ap == Approx(1.0));
+    CHECK(res.downstream[0].heldout_mean_ap == Approx(1.0));
+    CHECK(res.downstream[2].heldout_pooled_ap == Approx(0.5));  // majority: the held-out positive rate
+    CHECK(res.downstream[2].heldout_pooled_auroc == 0.5);
+    CHECK(res.downstream[0].se_ap == Approx(0.0));
+    // Two seeds: the same label sets and methods, each scored.
+    REQUIRE(res.per_seed.size() == 2);
+    CHECK(res.per_seed[1].size() == 3);
+    CHECK(res.per_seed[1][0].mean_ap == Approx(1.0));
+
     // The files.
     const std::string metrics = slurp(in.out / "metrics.tsv");
     CHECK(metrics.starts_with(metrics_header()));
-    CHECK(metrics.find("gene_expression\tTEST\tmarker\tpooled\t\t40\t\t\t\t\t1.000000\t1.000000\t") != std::string::npos);
-    CHECK(metrics.find("gene_expression\tTEST\tmajority\tpooled\t\t40\t\t\t\t\t0.500000\t0.500000\t") != std::string::npos);
-    CHECK(std::count(metrics.begin(), metrics.end(), '\n') == 1 + 3 * (4 + 2));
+    CHECK(metrics.find("gene_expression\tTEST\tmarker\tpooled\t\t\t40\t\t\t\t\t1.000000\t1.000000\t") != std::string::npos);
+    CHECK(metrics.find("gene_expression\tTEST\tmajority\tpooled\t\t\t40\t\t\t\t\t0.500000\t0.500000\t") != std::string::npos);
+    CHECK(metrics.find("gene_expression\tTEST\tmarker\theldout_pooled\t\tyes\t10\t5\t\t\t\t1.000000\t1.000000\t") !=
+          std::string::npos);
+    // chr4 is fold 3 (the held-out folds come last): tested on its 10 loci, validated on fold 0, trained on the other two
+    CHECK(metrics.find("\t3\tchr4\tyes\t10\t5\t20\t10\t") != std::string::npos);
+    CHECK(std::count(metrics.begin(), metrics.end(), '\n') == 1 + 3 * (4 + 3));
     CHECK(slurp(in.out / "smoothness.tsv").starts_with("k_bp\tmarker\traw-signal\n25\t"));
+    // Paired: the marker beats the majority on every fold by 0.5 (sign test 2/16); ties the raw signal.
+    const std::string paired = slurp(in.out / "paired.tsv");
+    CHECK(paired.find("gene_expression\tTEST\tmarker\tmajority\t4\t0.500000\t0.000000\t0.500000\t0.500000\t4\t0\t0\t"
+                      "0.125000\t0.500000\n") != std::string::npos);
+    CHECK(paired.find("gene_expression\tTEST\tmarker\traw-signal\t4\t0.000000\t0.000000\t0.000000\t0.000000\t0\t0\t4\tNA\t"
+                      "0.000000\n") != std::string::npos);
+    const std::string seeds = slurp(in.out / "seeds.tsv");
+    CHECK(seeds.find("gene_expression\tTEST\tmarker\t5\t1.000000\t1.000000\t1.000000\n") != std::string::npos);
+    CHECK(seeds.find("gene_expression\tTEST\tmarker\t6\t1.000000\t1.000000\t1.000000\n") != std::string::npos);
+    CHECK(seeds.find("gene_expression\tTEST\tmajority\tsd\t0.000000\t0.000000\t0.000000\n") != std::string::npos);
+
     const std::string md = slurp(in.out / "report.md");
-    CHECK(md.find("Methods: **marker** (track 0, centred), **raw-signal** (the transformed signal averaged the same "
-                  "way), **majority** (every locus scored by the training positive rate") != std::string::npos);
-    CHECK(md.find("| gene_expression | TEST | **marker** | 40 | 20 | 4/4 | 1.000 |") != std::string::npos);
-    CHECK(md.find("- plot 'pooled AP per task and method' not drawn: drawing is off in this test") != std::string::npos);
+    CHECK(md.find("- **marker**: track 0, centred; fitted on 3 regions (12000 positions): the regions not on chr4.\n") !=
+          std::string::npos);
+    CHECK(md.find("- **raw-signal**: the transformed signal averaged the same way; nothing fitted here.") != std::string::npos);
+    CHECK(md.find("Held-out chromosomes (not used to train the model; from the test): chr4.") != std::string::npos);
+    // Every XGBoost parameter, as set.
+    CHECK(md.find("booster=gbtree objective=binary:logistic eta=0.1 max_depth=6 min_child_weight=1 gamma=0 lambda=1 alpha=0 "
+                  "max_delta_step=0 scale_pos_weight=1 subsample=1 sampling_method=uniform colsample_bytree=1 "
+                  "colsample_bylevel=1 colsample_bynode=1 tree_method=hist max_bin=256 grow_policy=depthwise "
+                  "num_parallel_tree=1 base_score=0.5 nthread=1 seed=5 verbosity=0") != std::string::npos);
+    // The first table is the held-out one.
+    const auto held_table = md.find("| task | cell type | method | held-out loci |");
+    const auto all_table = md.find("| task | cell type | method | loci |");
+    REQUIRE(held_table != std::string::npos);
+    REQUIRE(all_table != std::string::npos);
+    CHECK(held_table < all_table);
+    CHECK(md.find("| task |") == held_table);
+    CHECK(md.find("| gene_expression | TEST | **marker** | 10 | 5 | 1/1 | 1.000 | 1.000 | 1.000 |") != std::string::npos);
+    CHECK(md.find("- **marker** vs majority: higher held-out pooled AP in 1 of 1 task × cell-type pairs, lower in 0.") !=
+          std::string::npos);
+    CHECK(md.find("Methods: ") == std::string::npos);
+    CHECK(md.find("| gene_expression | TEST | **marker** | 40 | 20 | 4/4 | 1.000 ± 0.000 |") != std::string::npos);
+    CHECK(md.find("| majority | 1–0 of 1 | 4–0–0 | 0.1250 | 1–0 of 1 |") != std::string::npos);
+    CHECK(md.find("| gene_expression | TEST | majority | 4 | +0.500 | [0.500, 0.500] | 4–0–0 | 0.125 |") != std::string::npos);
+    CHECK(md.find("### Across seeds") != std::string::npos);
+    CHECK(md.find("| gene_expression | TEST | **marker** | 1.000 ± 0.000 | 1.000 ± 0.000 | 1.000 ± 0.000 |") != std::string::npos);
+    CHECK(md.find("- plot 'mean per-fold AP per task and method' not drawn: drawing is off in this test") != std::string::npos);
     CHECK(md.find("- random-weights control and reconstruction quality: not computed") != std::string::npos);
     CHECK(md.find("## Correlation with an external score\n\nNot computed: give --score") != std::string::npos);
     CHECK_FALSE(fs::exists(in.out / "reconstruction.tsv"));
+
+    // Without held-out chromosomes: the held-out table says why it is missing; one seed, no seeds.tsv.
+    in.data.heldout_chroms.clear();
+    in.data.heldout = on_chromosomes(in.data.store_signal, in.data.heldout_chroms);
+    in.options.seeds = 1;
+    in.out = tmp / "out-no-heldout";
+    method_list two;
+    two.push_back(std::make_unique<marker_method>());
+    two.push_back(std::make_unique<majority_method>());
+    const evaluation_result plain = run_evaluation(in, two, no_plotter("off"));
+    CHECK(static_cast<const marker_method&>(*two[0]).mean_ == Approx((expected + in.data.signal.regions[3].rows.col(0).cast<double>().sum()) / 16000.0));
+    REQUIRE(plain.downstream.size() == 2);
+    CHECK(plain.downstream[0].heldout_folds == 0);
+    CHECK(std::isnan(plain.downstream[0].heldout_pooled_ap));
+    const std::string md2 = slurp(in.out / "report.md");
+    CHECK(md2.find("### On chromosomes the model never saw\n\nNot computed: no held-out chromosomes") != std::string::npos);
+    CHECK(md2.find("- **marker**: track 0, centred; fitted on 4 regions (16000 positions): every region (no held-out chromosome).") !=
+          std::string::npos);
+    CHECK_FALSE(fs::exists(in.out / "seeds.tsv"));
+    in.options.seeds = 0;
+    CHECK_THROWS_AS(run_evaluation(in, two, no_plotter("off")), input_error);
+    in.options.seeds = 1;
 
     // No method: an error, not an empty report.
     CHECK_THROWS_AS(run_evaluation(in, method_list{}, no_plotter()), input_error);

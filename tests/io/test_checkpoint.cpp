@@ -171,6 +171,49 @@ TEST_CASE("a checkpoint round-trips exactly", "[io][checkpoint]")
     }
 }
 
+TEST_CASE("a checkpoint records the chromosomes held out of training", "[io][checkpoint][provenance]")
+{
+    temp_dir dir;
+    const fs::path file = dir / "M.h5";
+    model_config cfg;
+    cfg.input_size = 3;
+    cfg.hidden_size = 2;
+    cfg.frame_length = 10;
+    const parameter_layout layout = spec_layout(cfg);
+    const Eigen::VectorXf params = random_params(layout, 7);
+
+    SECTION("absent: an older file reads as an empty list")
+    {
+        io::write_checkpoint(file, cfg, layout, params);
+        CHECK_FALSE(io::input_file(file).has("/provenance/heldout_chroms"));
+        CHECK(io::read_checkpoint_heldout_chroms(file).empty());
+        CHECK(io::read_checkpoint(file, spec_layout).heldout_chroms.empty());
+    }
+    SECTION("given: written as strings, read back in order by both readers")
+    {
+        const std::vector<std::string> heldout = {"chr7", "chrX", "chr10"};
+        io::write_checkpoint(file, cfg, layout, params, nullptr, nullptr, nullptr, &heldout);
+        CHECK(io::input_file(file).read_strings("/provenance/heldout_chroms") == heldout);
+        CHECK(io::read_checkpoint_heldout_chroms(file) == heldout);
+        const io::checkpoint ck = io::read_checkpoint(file, spec_layout);
+        CHECK(ck.heldout_chroms == heldout);
+        CHECK(ck.params == params);  // nothing else changed
+    }
+    SECTION("given empty: recorded as an empty dataset (none held out)")
+    {
+        const std::vector<std::string> none;
+        io::write_checkpoint(file, cfg, layout, params, nullptr, nullptr, nullptr, &none);
+        CHECK(io::input_file(file).has_dataset("/provenance/heldout_chroms"));
+        CHECK(io::read_checkpoint_heldout_chroms(file).empty());
+    }
+    SECTION("an empty name is refused and nothing is written")
+    {
+        const std::vector<std::string> bad = {"chr7", ""};
+        CHECK_THROWS_AS(io::write_checkpoint(file, cfg, layout, params, nullptr, nullptr, nullptr, &bad), epilstm::input_error);
+        CHECK_FALSE(fs::exists(file));
+    }
+}
+
 TEST_CASE("matrices are stored row-major [rows, cols]", "[io][checkpoint]")
 {
     temp_dir dir;

@@ -97,7 +97,7 @@ TEST_CASE("a checkpoint keeps the standardization, the mixing and the validation
     st.epochs_since_best = 2;
     const io::training_progress prog{&st, schedule_options{8, false, 9, 5}};
     const track_standardization z{{0.5f, 1.f, -2.f}, {1.f, 2.f, 0.25f}};
-    io::write_checkpoint(file, a.config(), a.layout(), a.parameters(), nullptr, nullptr, &prog, &z);
+    io::write_checkpoint(file, a.config(), a.layout(), a.parameters(), nullptr, nullptr, &prog, nullptr, &z);
     const auto ck = io::read_checkpoint(file, [](const model_config& c) { return M::layout_for(c); });
     CHECK(ck.standardization.mean == z.mean);
     CHECK(ck.standardization.sd == z.sd);
@@ -121,10 +121,10 @@ TEST_CASE("a checkpoint keeps the standardization, the mixing and the validation
     // A standardization of the wrong width, or with sd 0, is refused on write.
     const track_standardization narrow{{0.f}, {1.f}}, zero{{0.f, 0.f, 0.f}, {1.f, 0.f, 1.f}};
     CHECK_THROWS_AS(io::write_checkpoint(dir / "bad.h5", a.config(), a.layout(), a.parameters(), nullptr, nullptr,
-                                         nullptr, &narrow),
+                                         nullptr, nullptr, &narrow),
                     input_error);
     CHECK_THROWS_AS(io::write_checkpoint(dir / "bad.h5", a.config(), a.layout(), a.parameters(), nullptr, nullptr,
-                                         nullptr, &zero),
+                                         nullptr, nullptr, &zero),
                     input_error);
     CHECK_FALSE(fs::exists(dir / "bad.h5"));
 }

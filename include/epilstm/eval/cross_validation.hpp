@@ -4,6 +4,8 @@
 // class are skipped with the reason. Besides the per-fold metrics, the test predictions of all
 // folds (each locus is tested once) are pooled into one AP/AUROC: with few positives (the pilot's
 // promoter–enhancer pairs) most single folds have none, and the pooled number is the one left.
+// The predictions of the held-out folds (chromosomes the representation was not trained on,
+// eval/folds.hpp) are also pooled on their own.
 #pragma once
 
 #include <epilstm/eval/folds.hpp>
@@ -26,6 +28,7 @@ struct fold_result {
     double ap = std::numeric_limits<double>::quiet_NaN(), auroc_value = std::numeric_limits<double>::quiet_NaN();
     int rounds = 0;
     bool early_stopping = false;
+    bool heldout = false;  ///< the test chromosomes are held out of the representation's training
     std::string skipped;  ///< non-empty: why this fold has no metrics
 };
 
@@ -33,6 +36,10 @@ struct cv_result {
     std::vector<fold_result> folds;
     double pooled_ap = std::numeric_limits<double>::quiet_NaN(), pooled_auroc = std::numeric_limits<double>::quiet_NaN();
     index_t pooled_n = 0;
+    /// The same over the held-out folds only (NaN when there are none or they hold one class).
+    double heldout_pooled_ap = std::numeric_limits<double>::quiet_NaN(),
+           heldout_pooled_auroc = std::numeric_limits<double>::quiet_NaN();
+    index_t heldout_pooled_n = 0, heldout_pooled_positives = 0;
 };
 
 /// `x`: [loci, features] (empty columns: the majority baseline, which scores every test locus by
@@ -50,11 +57,12 @@ inline cv_result cross_validate(const Eigen::MatrixXf& x, const std::vector<floa
         }
     };
     cv_result out;
-    std::vector<float> pooled_scores, pooled_labels;
+    std::vector<float> pooled_scores, pooled_labels, held_scores, held_labels;
     for (index_t f = 0; f < folds.count; ++f) {
         const fold_split s = split_fold(folds, chroms, f);
         fold_result r;
         r.fold = f;
+        r.heldout = folds.is_heldout(f);
         for (const auto& c : folds.chromosomes(f)) r.test_chromosomes += (r.test_chromosomes.empty() ? "" : ",") + c;
         r.n_test = static_cast<index_t>(s.test.size());
         r.n_train = static_cast<index_t>(s.train.size());
@@ -84,6 +92,10 @@ inline cv_result cross_validate(const Eigen::MatrixXf& x, const std::vector<floa
             }
             pooled_scores.insert(pooled_scores.end(), scores.begin(), scores.end());
             pooled_labels.insert(pooled_labels.end(), yte.begin(), yte.end());
+            if (r.heldout) {
+                held_scores.insert(held_scores.end(), scores.begin(), scores.end());
+                held_labels.insert(held_labels.end(), yte.begin(), yte.end());
+            }
             if (r.test_positives == 0 || r.test_positives == r.n_test)
                 r.skipped = "test fold holds a single class (AP/AUROC undefined; its predictions are pooled)";
             else {
@@ -96,6 +108,13 @@ inline cv_result cross_validate(const Eigen::MatrixXf& x, const std::vector<floa
     out.pooled_n = static_cast<index_t>(pooled_labels.size());
     out.pooled_ap = average_precision(pooled_scores, pooled_labels);
     out.pooled_auroc = auroc(pooled_scores, pooled_labels);
+    out.heldout_pooled_n = static_cast<index_t>(held_labels.size());
+    for (float v : held_labels) out.heldout_pooled_positives += v != 0;
+    // Undefined when the held-out loci hold one class (an AP of 1 for all-positive loci would rank nothing).
+    if (out.heldout_pooled_positives > 0 && out.heldout_pooled_positives < out.heldout_pooled_n) {
+        out.heldout_pooled_ap = average_precision(held_scores, held_labels);
+        out.heldout_pooled_auroc = auroc(held_scores, held_labels);
+    }
     return out;
 }
 

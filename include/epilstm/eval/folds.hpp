@@ -6,12 +6,20 @@
 // chromosome is its own fold. For fold i the test set is fold i, the validation set (early
 // stopping) is fold (i + 1) mod K, and the training set is every other fold: the three are
 // disjoint by construction, and eval/folds tests check it.
+//
+// Chromosomes held out of the representation's training (a model's held-out chromosomes) are kept
+// in folds of their own: no fold mixes a held-out chromosome with one the model was trained on, so
+// the test predictions of a held-out fold are scores on loci the model never saw (the report's
+// first table). They get a share of the K folds proportional to their share of the chromosomes
+// (at least one, at most one per held-out chromosome). Without held-out chromosomes among the
+// loci, or with nothing else, the assignment is exactly the plain one.
 #pragma once
 
 #include <epilstm/config.hpp>
 #include <epilstm/error.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -26,6 +34,9 @@ namespace epilstm::eval {
 struct chromosome_folds {
     std::map<std::string, index_t> fold_of;  ///< chromosome → fold in [0, count)
     index_t count = 0;                       ///< number of folds K
+    std::set<index_t> heldout;               ///< folds made of held-out chromosomes only
+
+    bool is_heldout(index_t f) const { return heldout.count(f) != 0; }
 
     /// Chromosomes of fold f, sorted.
     std::vector<std::string> chromosomes(index_t f) const
@@ -39,22 +50,46 @@ struct chromosome_folds {
 
 /// Assigns the distinct chromosomes of `chroms` to min(n_folds, #chromosomes) folds,
 /// deterministically from `seed` (the same set of chromosomes and seed give the same folds,
-/// whatever the order or multiplicity of `chroms`).
+/// whatever the order or multiplicity of `chroms`). Chromosomes in `heldout` fill folds of their
+/// own (see above); those folds are listed in chromosome_folds::heldout.
 inline chromosome_folds make_chromosome_folds(const std::vector<std::string>& chroms, index_t n_folds,
-                                              std::uint64_t seed)
+                                              std::uint64_t seed, const std::set<std::string>& heldout = {})
 {
     if (n_folds < 1) throw input_error("epilstm: the number of folds must be at least 1, not " + std::to_string(n_folds));
     const std::set<std::string> distinct(chroms.begin(), chroms.end());
-    std::vector<std::string> order(distinct.begin(), distinct.end());
+    std::vector<std::string> trained, held;
+    for (const auto& c : distinct) (heldout.count(c) ? held : trained).push_back(c);
     std::mt19937_64 rng(seed);
     // Fisher–Yates with our own draws: std::shuffle's use of the engine is implementation-defined.
-    for (std::size_t i = order.size(); i > 1; --i) {
-        const std::size_t j = static_cast<std::size_t>(rng() % i);
-        std::swap(order[i - 1], order[j]);
-    }
+    auto shuffle = [&](std::vector<std::string>& order) {
+        for (std::size_t i = order.size(); i > 1; --i) {
+            const std::size_t j = static_cast<std::size_t>(rng() % i);
+            std::swap(order[i - 1], order[j]);
+        }
+    };
     chromosome_folds f;
-    f.count = std::min<index_t>(n_folds, static_cast<index_t>(order.size()));
-    for (std::size_t i = 0; i < order.size(); ++i) f.fold_of[order[i]] = static_cast<index_t>(i) % f.count;
+    const index_t n = static_cast<index_t>(distinct.size());
+    f.count = std::min<index_t>(n_folds, n);
+    if (held.empty() || trained.empty()) {
+        std::vector<std::string> order(distinct.begin(), distinct.end());
+        shuffle(order);
+        for (std::size_t i = 0; i < order.size(); ++i) f.fold_of[order[i]] = static_cast<index_t>(i) % f.count;
+        if (!held.empty())
+            for (index_t i = 0; i < f.count; ++i) f.heldout.insert(i);
+        return f;
+    }
+    if (f.count < 2) f.count = 2;  // one chromosome of each kind: they must not share a fold
+    const index_t nh = static_cast<index_t>(held.size()), nt = static_cast<index_t>(trained.size());
+    index_t kh = static_cast<index_t>(std::llround(static_cast<double>(f.count) * static_cast<double>(nh) /
+                                                   static_cast<double>(n)));
+    kh = std::clamp<index_t>(kh, 1, std::min(nh, f.count - 1));
+    const index_t kt = std::min(nt, f.count - kh);
+    f.count = kt + kh;
+    shuffle(trained);
+    shuffle(held);
+    for (std::size_t i = 0; i < trained.size(); ++i) f.fold_of[trained[i]] = static_cast<index_t>(i) % kt;
+    for (std::size_t i = 0; i < held.size(); ++i) f.fold_of[held[i]] = kt + static_cast<index_t>(i) % kh;
+    for (index_t i = kt; i < f.count; ++i) f.heldout.insert(i);
     return f;
 }
 

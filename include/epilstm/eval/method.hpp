@@ -19,6 +19,7 @@
 #include <epilstm/error.hpp>
 #include <epilstm/eval/pca.hpp>
 #include <epilstm/eval/representation.hpp>
+#include <epilstm/io/embedding_file.hpp>
 
 #include <filesystem>
 #include <functional>
@@ -33,6 +34,13 @@ namespace epilstm::eval {
 /// Which regions of a signal a method may learn from (empty: every region).
 using region_filter = std::function<bool(const represented_region&)>;
 
+/// What a method's fit() learns from, for the report's "fitted on".
+enum class fit_scope {
+    nothing,           ///< fit() learns nothing from the signal (a file, a model trained elsewhere, the signal itself)
+    training_regions,  ///< the regions fit()'s filter accepts
+    every_region,      ///< every region given to fit(), held-out ones included
+};
+
 /// A way of representing the signal of a store, position by position.
 class representation_method {
 public:
@@ -44,6 +52,8 @@ public:
     virtual std::string description() const = 0;
     /// Features per position; final after fit(). 0: no features (the majority baseline).
     virtual index_t width() const = 0;
+    /// What fit() learns from (the report says so).
+    virtual fit_scope scope() const { return fit_scope::nothing; }
     /// Learns whatever the method learns from the regions of `signal` that `training` accepts;
     /// `signal` is the store's transformed signal ([positions, tracks] per region).
     virtual void fit(const representation& signal, const region_filter& training) = 0;
@@ -105,9 +115,10 @@ class pca_method final : public representation_method {
 public:
     /// Which regions the components are fitted on.
     enum class fit_on {
-        training_regions,  ///< those fit()'s filter accepts
+        training_regions,  ///< those fit()'s filter accepts (`epilstm evaluate`'s pca row: the
+                           ///< regions the model was trained on)
         every_region,      ///< every region given to fit(), held-out ones included: an unsupervised
-                           ///< projection of every evaluated position (`epilstm evaluate`'s pca row)
+                           ///< projection of every evaluated position
     };
 
     explicit pca_method(index_t components, fit_on scope = fit_on::training_regions, std::string name = "pca")
@@ -121,6 +132,10 @@ public:
         return "the signal's first " + std::to_string(k_) + " principal components";
     }
     index_t width() const override { return fitted_ ? model_.dimensions() : k_; }
+    fit_scope scope() const override
+    {
+        return scope_ == fit_on::every_region ? fit_scope::every_region : fit_scope::training_regions;
+    }
     void fit(const representation& signal, const region_filter& training) override
     {
         model_ = fit_pca(signal, k_, scope_ == fit_on::every_region ? region_filter{} : training);
@@ -160,7 +175,7 @@ public:
     explicit embedding_file_method(const std::filesystem::path& path, std::string name = "epi-lstm",
                                    std::string description = "the representation")
         : path_(path.string()), name_(std::move(name)), description_(std::move(description)),
-          rep_(read_embedding_representation(path))
+          rep_(read_embedding_representation(path)), provenance_(io::read_embedding_provenance(path))
     {
         index();
     }
@@ -191,6 +206,8 @@ public:
     }
     /// What the file holds: its regions are the ones it can embed.
     const representation& file() const { return rep_; }
+    /// How the file was made (model, its checksum, streams); empty for one built in memory.
+    const io::embedding_provenance& provenance() const { return provenance_; }
 
 private:
     void index()
@@ -199,6 +216,7 @@ private:
     }
     std::string path_, name_, description_;
     representation rep_;
+    io::embedding_provenance provenance_;
     std::map<std::string, std::size_t> by_name_;
 };
 
@@ -254,11 +272,15 @@ representation on_chromosomes(const representation& r, const Set& chroms)
 struct embedded_method {
     std::string name, description;
     representation rep;
+    fit_scope scope = fit_scope::nothing;
+    index_t fitted_regions = 0;      ///< regions fit() learned from (0 for fit_scope::nothing)
+    index_t fitted_positions = 0;
     bool has_features() const { return rep.width > 0; }
 };
 
 /// Fits each method on the regions of `signal` that `training` accepts, then embeds every region
-/// of `signal`. `log` (optional) hears the name of each method before it is fitted.
+/// of `signal`. `log` (optional) hears the name of each method before it is fitted. Records what
+/// each one was fitted on (its scope, and how many regions and positions that is).
 inline std::vector<embedded_method> fit_and_embed(const method_list& methods, const representation& signal,
                                                   const region_filter& training,
                                                   const std::function<void(const representation_method&)>& log = {})
@@ -273,7 +295,11 @@ inline std::vector<embedded_method> fit_and_embed(const method_list& methods, co
                               std::to_string(rep.regions.size()) + " regions, " + std::to_string(rep.width) +
                               " wide; expected " + std::to_string(signal.regions.size()) + " regions, " +
                               std::to_string(m->width()) + " wide");
-        out.push_back({m->name(), m->description(), std::move(rep)});
+        embedded_method e{m->name(), m->description(), std::move(rep), m->scope(), 0, 0};
+        for (const auto& g : signal.regions)
+            if (e.scope == fit_scope::every_region || (e.scope == fit_scope::training_regions && (!training || training(g))))
+                ++e.fitted_regions, e.fitted_positions += static_cast<index_t>(g.rows.rows());
+        out.push_back(std::move(e));
     }
     return out;
 }

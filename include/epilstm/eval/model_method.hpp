@@ -8,6 +8,9 @@
 #include <epilstm/error.hpp>
 #include <epilstm/eval/embed.hpp>
 #include <epilstm/eval/method.hpp>
+#include <epilstm/io/checkpoint.hpp>
+#include <epilstm/io/checksum.hpp>
+#include <epilstm/io/embedding_file.hpp>
 #include <epilstm/io/signal_store.hpp>
 #include <epilstm/model/dispatch.hpp>
 #include <epilstm/model/epi_lstm.hpp>
@@ -15,7 +18,10 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -41,6 +47,86 @@ inline void check_model_fits_store(const model_config& c, const std::vector<std:
     if (!tracks.empty() && tracks != store.track_ids())
         throw input_error(model_name + ": the model was trained on other tracks than " + store_name +
                           " holds (compare /tracks of both files)");
+}
+
+/// What `epilstm evaluate` settles from the embedding file and the checkpoint before it evaluates:
+/// the held-out chromosomes, the streams the control is embedded with, and what to tell the reader.
+struct evaluation_provenance {
+    std::vector<std::string> heldout_chroms;
+    std::string heldout_source;   ///< "--heldout-chroms", "the checkpoint's /provenance/heldout_chroms" or "" (none)
+    index_t streams = 1;          ///< streams per region for the control and the reconstruction
+    std::string summary;          ///< a sentence for the report's header: model, checksum, streams
+    std::vector<std::string> notes;  ///< for "Skipped, and why" (attributes missing, lists differing)
+};
+
+/// Settles the evaluation's provenance. `heldout_given`: --heldout-chroms (std::nullopt: not
+/// given, then the checkpoint's list is used when `model` is given); `streams_given`: --streams
+/// (0: not given, then the embedding's recorded stream count, else 1, `epilstm embed`'s default).
+/// With a model, a checksum recorded by the embedding must equal the model file's: otherwise an
+/// input_error names both files. Embedding files without the attributes are accepted with a note.
+inline evaluation_provenance resolve_evaluation_provenance(const io::embedding_provenance& emb,
+                                                           const std::filesystem::path& embedding,
+                                                           const std::filesystem::path& model,
+                                                           const std::optional<std::vector<std::string>>& heldout_given,
+                                                           index_t streams_given)
+{
+    evaluation_provenance p;
+    const std::string emb_name = embedding.string();
+    if (!model.empty()) {
+        const std::string sum = io::file_checksum(model);
+        if (emb.model_checksum.empty()) {
+            p.summary = "The embedding file records no checksum of its checkpoint (written before `epilstm embed` did): "
+                        "not checked against `" + model.string() + "`.";
+            p.notes.push_back("model check: " + emb_name + " records no checksum of the checkpoint it was made with "
+                              "(an older file); --model " + model.string() + " was not checked against it");
+        } else if (emb.model_checksum != sum) {
+            throw input_error(model.string() + ": not the checkpoint " + emb_name + " was made with: its checksum is " +
+                              sum + ", the embedding records " + emb.model_checksum + " for " +
+                              (emb.model.empty() ? std::string("its checkpoint") : emb.model) +
+                              " (embed again with this model, or give the model the embedding was made with)");
+        } else {
+            p.summary = "The embedding was made with this checkpoint (checksum " + sum + " recorded by `epilstm embed`).";
+        }
+    } else if (!emb.model.empty()) {
+        p.summary = "The embedding was made with `" + emb.model + "`" +
+                    (emb.model_checksum.empty() ? std::string() : " (" + emb.model_checksum + ")") + "; no --model given.";
+    }
+    if (streams_given > 0) {
+        p.streams = streams_given;
+        if (emb.streams > 0 && emb.streams != streams_given)
+            p.notes.push_back("--streams " + std::to_string(streams_given) + ": the embedding was made with " +
+                              std::to_string(emb.streams) + " streams per region; the control is embedded differently");
+    } else if (emb.streams > 0) {
+        p.streams = emb.streams;
+    } else {
+        p.streams = 1;
+        if (!model.empty())
+            p.notes.push_back("streams: " + emb_name + " does not record its stream count (an older file): the "
+                              "control is embedded with 1 stream per region, `epilstm embed`'s default (give --streams "
+                              "if the embedding was made otherwise)");
+    }
+    if (!model.empty())
+        p.summary += " Random-weights control and reconstruction embedded with " + std::to_string(p.streams) +
+                     " stream(s) per region" + (streams_given > 0 ? " (--streams)." : emb.streams > 0 ? " (as the embedding)." : ".");
+
+    const std::vector<std::string> recorded = model.empty() ? std::vector<std::string>{}
+                                                            : io::read_checkpoint_heldout_chroms(model);
+    if (heldout_given) {
+        p.heldout_chroms = *heldout_given;
+        p.heldout_source = "--heldout-chroms";
+        if (!model.empty() && !recorded.empty() &&
+            std::set<std::string>(recorded.begin(), recorded.end()) !=
+                std::set<std::string>(heldout_given->begin(), heldout_given->end())) {
+            std::string r;
+            for (const auto& c : recorded) r += (r.empty() ? "" : ",") + c;
+            p.notes.push_back("--heldout-chroms differs from the chromosomes the checkpoint records as held out of "
+                              "training (" + r + "): the held-out numbers are for the list given");
+        }
+    } else if (!recorded.empty()) {
+        p.heldout_chroms = recorded;
+        p.heldout_source = "the checkpoint's /provenance/heldout_chroms";
+    }
+    return p;
 }
 
 /// A model of type `Model` whose embedding is the representation. fit() learns nothing: the model

@@ -18,12 +18,15 @@ struct plot_result {
 };
 
 /// Grouped bars: one group per `groups` label, one bar per series; values[s][g] (NaN: no bar).
+/// `errors` (empty: none) has the shape of values: the half-length of each bar's error bar
+/// (NaN: no error bar for that bar).
 struct bar_plot {
     std::filesystem::path stem;  ///< <stem>.png (and the plotter's data/script beside it)
     std::string title, ylabel;
     std::vector<std::string> groups, series;
     std::vector<std::vector<double>> values;
     double ymin = 0, ymax = 1;
+    std::vector<std::vector<double>> errors = {};
 };
 
 /// Lines over x (log scale when log_x): values[s][i] at x[i].

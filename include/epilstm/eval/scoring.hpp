@@ -8,6 +8,7 @@
 #include <epilstm/eval/cross_validation.hpp>
 #include <epilstm/eval/representation.hpp>
 #include <epilstm/eval/smoothness.hpp>
+#include <epilstm/eval/statistics.hpp>
 #include <epilstm/eval/tasks.hpp>
 #include <epilstm/eval/xgboost.hpp>
 
@@ -32,7 +33,21 @@ struct task_score {
     double mean_auroc = std::numeric_limits<double>::quiet_NaN();
     double pooled_ap = std::numeric_limits<double>::quiet_NaN();  ///< every fold's test predictions together
     double pooled_auroc = std::numeric_limits<double>::quiet_NaN();
+    double se_ap = std::numeric_limits<double>::quiet_NaN();  ///< standard error of mean_ap over the scored folds
+    /// The folds made of held-out chromosomes (eval/folds.hpp): loci the representation never saw.
+    index_t heldout_folds = 0, heldout_folds_scored = 0, heldout_loci = 0, heldout_positives = 0;
+    double heldout_mean_ap = std::numeric_limits<double>::quiet_NaN();  ///< over the scored held-out folds
+    double heldout_pooled_ap = std::numeric_limits<double>::quiet_NaN();
+    double heldout_pooled_auroc = std::numeric_limits<double>::quiet_NaN();
     cv_result cv;  ///< the per-fold results
+
+    /// AP of each fold (NaN: no per-fold metrics), in fold order.
+    std::vector<double> fold_aps() const
+    {
+        std::vector<double> v;
+        for (const auto& f : cv.folds) v.push_back(f.skipped.empty() ? f.ap : std::numeric_limits<double>::quiet_NaN());
+        return v;
+    }
 };
 
 /// Cross-validates a fresh classifier per fold on the window means of `rep` over the task's loci.
@@ -55,19 +70,37 @@ inline task_score score_task(const prepared_task& t, const representation& rep, 
         s.cv.pooled_ap = static_cast<double>(t.positives) / static_cast<double>(t.y.size());
         s.cv.pooled_auroc = 0.5;
     }
-    double sap = 0, sauc = 0;
-    for (const auto& f : s.cv.folds)
+    if (x.cols() == 0 && !std::isnan(s.cv.heldout_pooled_ap)) {
+        s.cv.heldout_pooled_ap =
+            static_cast<double>(s.cv.heldout_pooled_positives) / static_cast<double>(s.cv.heldout_pooled_n);
+        s.cv.heldout_pooled_auroc = 0.5;
+    }
+    double sap = 0, sauc = 0, hap = 0;
+    std::vector<double> aps;
+    for (const auto& f : s.cv.folds) {
+        if (f.heldout) {
+            ++s.heldout_folds;
+            s.heldout_loci += f.n_test;
+            s.heldout_positives += f.test_positives;
+        }
         if (f.skipped.empty()) {
             ++s.folds_scored;
             sap += f.ap;
             sauc += f.auroc_value;
+            aps.push_back(f.ap);
+            if (f.heldout) ++s.heldout_folds_scored, hap += f.ap;
         }
+    }
     if (s.folds_scored > 0) {
         s.mean_ap = sap / static_cast<double>(s.folds_scored);
         s.mean_auroc = sauc / static_cast<double>(s.folds_scored);
+        s.se_ap = mean_and_se(aps).se;
     }
+    if (s.heldout_folds_scored > 0) s.heldout_mean_ap = hap / static_cast<double>(s.heldout_folds_scored);
     s.pooled_ap = s.cv.pooled_ap;
     s.pooled_auroc = s.cv.pooled_auroc;
+    s.heldout_pooled_ap = s.cv.heldout_pooled_ap;
+    s.heldout_pooled_auroc = s.cv.heldout_pooled_auroc;
     return s;
 }
 

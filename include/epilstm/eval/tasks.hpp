@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -121,10 +122,11 @@ struct prepared_task {
 };
 
 /// Keeps the loci of `set` that lie inside one region of `rep`, then assigns their chromosomes to
-/// folds. Skips (with the reason) a task with no loci, a single class, or fewer than three
-/// chromosomes (train, validation and test need one each).
+/// folds (`heldout`: chromosomes the representation was not trained on, kept in folds of their
+/// own, eval/folds.hpp). Skips (with the reason) a task with no loci, a single class, or fewer than
+/// three chromosomes (train, validation and test need one each).
 inline prepared_task prepare_task(const label_set& set, const representation& rep, index_t n_folds,
-                                  std::uint64_t seed)
+                                  std::uint64_t seed, const std::set<std::string>& heldout = {})
 {
     prepared_task t;
     t.set = &set;
@@ -151,7 +153,7 @@ inline prepared_task prepare_task(const label_set& set, const representation& re
         t.skip_reason = "all " + std::to_string(t.y.size()) + " usable loci have label " + (t.positives == 0 ? "0" : "1");
         return t;
     }
-    t.folds = make_chromosome_folds(t.chroms, n_folds, seed);
+    t.folds = make_chromosome_folds(t.chroms, n_folds, seed, heldout);
     if (t.folds.count < 3)
         t.skip_reason = "loci on " + std::to_string(t.folds.count) +
                         " chromosome(s); cross-chromosome validation needs 3 (train, validation, test)";

@@ -21,6 +21,11 @@
 //                     /training/carry_regions [K] strings and
 //                     /training/carry/<i> float32 [H, B] row-major, the carried encoder hidden of
 //                     the streams of each region in progress
+//   /provenance/heldout_chroms   optional 1-D dataset of variable-length UTF-8 strings: the
+//                     chromosomes held out of training (`epilstm evaluate` reads them when its
+//                     --heldout-chroms is not given). Written when write_checkpoint's
+//                     `heldout_chroms` is given, even empty (= recorded: none held out); absent in
+//                     older files, which read as an empty list
 //
 // Files are written atomically (io::atomic_output_file): a failed write leaves the previous file.
 #pragma once
@@ -62,7 +67,10 @@ struct checkpoint {
     track_standardization standardization;    ///< empty when the file has no /standardization
     std::optional<training_state> training;   ///< present when the file has /training
     schedule_options schedule;                ///< meaningful when training is present
+    std::vector<std::string> heldout_chroms;  ///< /provenance/heldout_chroms; empty when absent
 };
+
+inline constexpr const char* checkpoint_heldout_chroms_dataset = "/provenance/heldout_chroms";
 
 /// What write_checkpoint saves of a training run in progress.
 struct training_progress {
@@ -115,14 +123,16 @@ inline model_config read_checkpoint_config(const input_file& f)
 
 }  // namespace detail
 
-/// Writes `params` (flat, column-major tensors in `layout`) and optionally Adam state and track
-/// names to `path`, atomically. Throws shape_error when params, opt or track_names do not match
+/// Writes `params` (flat, column-major tensors in `layout`) and optionally Adam state, track
+/// names, training progress, the chromosomes held out of training and the model's per-track
+/// standardization to `path`, atomically. Throws shape_error when params, opt or track_names do not match
 /// the layout / config, input_error for an unknown activation, normalization or wiring, io_error when the
 /// file cannot be written; in each case a previous file at `path` is left as it was.
 inline void write_checkpoint(const std::filesystem::path& path, const model_config& cfg, const parameter_layout& layout,
                              Eigen::Ref<const Eigen::VectorXf> params, const optimizer_state* opt = nullptr,
                              const std::vector<std::string>* track_names = nullptr,
                              const training_progress* progress = nullptr,
+                             const std::vector<std::string>* heldout_chroms = nullptr,
                              const track_standardization* standardization = nullptr)
 {
     const std::string file = path.string();
@@ -139,6 +149,9 @@ inline void write_checkpoint(const std::filesystem::path& path, const model_conf
     if (track_names && !track_names->empty() && static_cast<index_t>(track_names->size()) != cfg.input_size)
         throw shape_error(file + ": cannot write checkpoint: " + std::to_string(track_names->size()) +
                           " track names for a model with input_size " + std::to_string(cfg.input_size));
+    if (heldout_chroms)
+        for (const auto& c : *heldout_chroms)
+            if (c.empty()) throw input_error(file + ": cannot write checkpoint: an empty held-out chromosome name");
 
     if (standardization && !standardization->empty())
         standardization->check(cfg.input_size, file + ": cannot write checkpoint");
@@ -204,6 +217,7 @@ inline void write_checkpoint(const std::filesystem::path& path, const model_conf
         }
         if (!names.empty()) out.write_strings("/training/carry_regions", names);
     }
+    if (heldout_chroms) out.write_strings(checkpoint_heldout_chroms_dataset, *heldout_chroms);
     out.commit();
 }
 
@@ -214,9 +228,25 @@ inline model_config read_checkpoint_config(const std::filesystem::path& path)
     return detail::read_checkpoint_config(f);
 }
 
+namespace detail {
+inline std::vector<std::string> read_checkpoint_heldout_chroms(const input_file& f)
+{
+    if (!f.has_dataset(checkpoint_heldout_chroms_dataset)) return {};
+    return f.read_strings(checkpoint_heldout_chroms_dataset);
+}
+}  // namespace detail
+
+/// The chromosomes held out of training that checkpoint `path` records (/provenance/heldout_chroms);
+/// empty when it records none or has no such dataset.
+inline std::vector<std::string> read_checkpoint_heldout_chroms(const std::filesystem::path& path)
+{
+    const input_file f(path);
+    return detail::read_checkpoint_heldout_chroms(f);
+}
+
 /// Reads checkpoint `path`: its configuration, then every tensor of make_layout(config), each
 /// checked for existence, rank, element type, shape and finiteness; then the optional optimizer
-/// state and track names.
+/// state, track names, training progress and held-out chromosomes.
 inline checkpoint read_checkpoint(const std::filesystem::path& path,
                                   const std::function<parameter_layout(const model_config&)>& make_layout)
 {
@@ -320,6 +350,7 @@ inline checkpoint read_checkpoint(const std::filesystem::path& path,
         }
         ck.training = std::move(st);
     }
+    ck.heldout_chroms = detail::read_checkpoint_heldout_chroms(f);
     return ck;
 }
 

@@ -2,7 +2,11 @@
 //
 // Layout:
 //   root attributes  format = "epilstm-embedding", version = 1, embedding_size (int64),
-//                    bin_size (int64), model (string: the checkpoint), source (string: the store)
+//                    bin_size (int64), model (string: the checkpoint's absolute path), source
+//                    (string: the store); optional (files written before them lack them):
+//                    streams (int64: streams per region the embedding was computed with) and
+//                    model_checksum (string: io/checksum.hpp's "fnv1a64:<hex>" of the checkpoint
+//                    file's bytes), written by embedding_writer::record_model
 //   /regions/names   [R] variable-length strings, in the order written
 //   /regions/<name>/embedding  float32 [n, E] (row = position, chunked, shuffle + deflate) with
 //                    attributes chrom (string), start, end, bin_size (int64): bin i covers
@@ -11,6 +15,7 @@
 
 #include <epilstm/config.hpp>
 #include <epilstm/error.hpp>
+#include <epilstm/io/checksum.hpp>
 #include <epilstm/io/hdf5.hpp>
 
 #include <Eigen/Core>
@@ -24,6 +29,30 @@
 namespace epilstm::io {
 
 inline constexpr const char* embedding_format = "epilstm-embedding";
+
+/// What an embedding file records about how it was made.
+struct embedding_provenance {
+    std::string model;           ///< the checkpoint's path as written ("" when absent)
+    std::string model_checksum;  ///< "fnv1a64:<hex>" of the checkpoint; "" when not recorded
+    std::string source;          ///< the store
+    index_t streams = 0;         ///< streams per region; 0 when not recorded
+};
+
+/// Reads the provenance attributes of embedding file `path` (absent ones stay empty / 0).
+inline embedding_provenance read_embedding_provenance(const std::filesystem::path& path)
+{
+    const input_file f(path);
+    embedding_provenance p;
+    if (f.has_attribute("/", "model")) p.model = f.read_string_attribute("/", "model");
+    if (f.has_attribute("/", "model_checksum")) p.model_checksum = f.read_string_attribute("/", "model_checksum");
+    if (f.has_attribute("/", "source")) p.source = f.read_string_attribute("/", "source");
+    if (f.has_attribute("/", "streams")) {
+        p.streams = f.read_int_attribute("/", "streams");
+        if (p.streams < 1)
+            throw input_error(path.string() + ": attribute 'streams' is " + std::to_string(p.streams) + ", expected >= 1");
+    }
+    return p;
+}
 
 /// Writes regions of representation rows in any order within a region; nothing is visible at the
 /// target path until commit().
@@ -54,6 +83,15 @@ public:
             new H5::DataSet(current_);  // an extra reference, never released, so no close happens
             out_.abandon();
         }
+    }
+
+    /// Records how the embedding is computed: `streams` per region and the checksum of the
+    /// checkpoint file (io::file_checksum) the model was read from.
+    void record_model(index_t streams, const std::string& model_checksum)
+    {
+        if (streams < 1) throw input_error("epilstm: embedding streams must be at least 1, not " + std::to_string(streams));
+        out_.write_int_attribute("/", "streams", streams);
+        out_.write_string_attribute("/", "model_checksum", model_checksum);
     }
 
     /// Starts region `name` of n positions; rows are then written with write_rows.
