@@ -406,6 +406,13 @@ inline std::string fitted_on(const embedded_method& m, const evaluation_data& d)
     return "nothing fitted here";
 }
 
+/// A p-value for a table: 4 decimals, "<0.0001" below that.
+inline std::string pvalue(double p)
+{
+    if (std::isnan(p)) return "NA";
+    return p < 1e-4 ? std::string("<0.0001") : fixed(p, 4);
+}
+
 inline std::string pm(double mean, double err, int digits = 3)
 {
     if (std::isnan(mean)) return "NA";
@@ -544,7 +551,7 @@ inline void write_paired(report_builder& r, const std::vector<paired_row>& rows,
             "held-out pairs won–lost |\n|---|---:|---:|---:|---:|\n";
     for (const auto& s : summary)
         r.md << "| " << s.other << " | " << s.pairs_won << "–" << s.pairs_lost << " of " << s.pairs << " | "
-             << s.folds_won << "–" << s.folds_lost << "–" << s.folds_tied << " | " << fixed(s.sign_p, 4) << " | "
+             << s.folds_won << "–" << s.folds_lost << "–" << s.folds_tied << " | " << pvalue(s.sign_p) << " | "
              << (s.heldout_pairs ? std::to_string(s.heldout_won) + "–" + std::to_string(s.heldout_lost) + " of " +
                                        std::to_string(s.heldout_pairs)
                                  : std::string("—"))
@@ -561,7 +568,7 @@ inline void write_paired(report_builder& r, const std::vector<paired_row>& rows,
         r.md << "| " << p.task << " | " << p.cell_type << " | " << p.other << " | " << c.n << " | "
              << (std::isnan(c.mean_diff) ? "NA" : (c.mean_diff >= 0 ? "+" : "") + fixed(c.mean_diff)) << " | "
              << (std::isnan(c.ci_low) ? "NA" : "[" + fixed(c.ci_low) + ", " + fixed(c.ci_high) + "]") << " | " << c.wins
-             << "–" << c.losses << "–" << c.ties << " | " << fixed(c.sign_p, 3) << " |\n";
+             << "–" << c.losses << "–" << c.ties << " | " << pvalue(c.sign_p) << " |\n";
         t << p.task << '\t' << p.cell_type << '\t' << p.method << '\t' << p.other << '\t' << c.n << '\t'
           << fixed(c.mean_diff, 6) << '\t' << fixed(c.sd_diff, 6) << '\t' << fixed(c.ci_low, 6) << '\t'
           << fixed(c.ci_high, 6) << '\t' << c.wins << '\t' << c.losses << '\t' << c.ties << '\t' << fixed(c.sign_p, 6)
