@@ -4,7 +4,9 @@
 #   1. install dependencies and build the `epilstm` program;
 #   2. prepare: bigWigs → an HDF5 signal store (25 bp bins, asinh), one dataset per region;
 #   3. train Epi-LSTM (softsign, layer norm, H = 16) out of core on every region except those on
-#      chr7, which are held out (a cross-chromosome split, as in the paper's evaluation);
+#      chr7, which are held out (a cross-chromosome split, as in the paper's evaluation), and on
+#      chr16, the validation regions (the best epoch is kept, with a learning-rate decay on plateau
+#      and early stopping); minibatches mix 4-frame segments from across the genome;
 #   4. embed every region, the held-out ones included, to HDF5 and one bigWig per latent feature;
 #   5. reconstruct the held-out chr7 regions through `epilstm reconstruct` (MODEL-SPEC's reference
 #      entry point) and report their MSE against the per-track-mean baseline;
@@ -13,7 +15,8 @@
 #      smoothness; held-out reconstruction quality; correlation with CpG-island coverage. Writes
 #      report.md with tables and PNG plots.
 # Outputs go to $EPILSTM_OUT (default: results/main in the repository). Options through the
-# environment: EPILSTM_EPOCHS (20), EPILSTM_HIDDEN (16), EPILSTM_BATCH (32), EPILSTM_SEED (1).
+# environment: EPILSTM_EPOCHS (20), EPILSTM_HIDDEN (16), EPILSTM_BATCH (32), EPILSTM_SEED (1), EPILSTM_BIN
+# (an already built epilstm program: skips the build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -31,11 +34,16 @@ py=/usr/bin/python3  # Debian's, with h5py and pyBigWig (a pyenv python3 on PATH
 t0=$SECONDS
 echo "==> installing dependencies"
 bash scripts/install-deps.sh
-echo "==> building epilstm"
-# Its own build tree, tuned for this machine (-march=native), separate from the test builds.
-cmake --preset default -B build/main -DEPILSTM_NATIVE=ON -DEPILSTM_BUILD_TESTS=OFF -DEPILSTM_BUILD_BENCH=OFF >/dev/null
-cmake --build build/main --target epilstm_cli -j 2
-bin=$root/build/main/bin/epilstm
+if [ -n "${EPILSTM_BIN:-}" ]; then
+    bin=$EPILSTM_BIN  # an epilstm program already built (e.g. build/default/bin/epilstm)
+    echo "==> using $bin"
+else
+    echo "==> building epilstm"
+    # Its own build tree, tuned for this machine (-march=native), separate from the test builds.
+    cmake --preset default -B build/main -DEPILSTM_NATIVE=ON -DEPILSTM_BUILD_TESTS=OFF -DEPILSTM_BUILD_BENCH=OFF >/dev/null
+    cmake --build build/main --target epilstm_cli -j 2
+    bin=$root/build/main/bin/epilstm
+fi
 mkdir -p "$out"
 
 echo "==> preparing the signal store from $data/signal"
@@ -43,11 +51,13 @@ echo "==> preparing the signal store from $data/signal"
 awk -F'\t' 'NR > 1 && $9 == "dev" {print $2 "\t" $7 "\t" $8 "\t" $1}' "$data/regions.tsv" >"$out/regions.bed"
 "$bin" prepare --bigwig-dir "$data/signal" --genome "$genome" --regions "$out/regions.bed" --out "$out/store.h5"
 
-train_regions=$(awk -F'\t' '$1 != "chr7" {print $4}' "$out/regions.bed" | paste -sd, -)
 heldout_regions=$(awk -F'\t' '$1 == "chr7" {print $4}' "$out/regions.bed" | paste -sd, -)
-echo "==> training on $(echo "$train_regions" | tr ',' '\n' | wc -l) regions (chr7 held out): H=$hidden, $epochs epochs, $batch streams per region, seed $seed"
-"$bin" train --store "$out/store.h5" --regions "$train_regions" --model "$out/model.h5" --epochs "$epochs" \
-    --hidden-size "$hidden" --batch "$batch" --lr 3e-3 --shuffle --seed "$seed" | tee "$out/train.log"
+valid_regions=$(awk -F'\t' '$1 == "chr16" {print $4}' "$out/regions.bed" | paste -sd, -)
+echo "==> training (chr7 held out, chr16 for validation): H=$hidden, up to $epochs epochs, minibatches of $batch segments of 4 frames mixed across the genome, seed $seed"
+# Defaults chosen on the dev data's validation chromosome (docs/training.md, scripts/run-training-experiments.sh).
+"$bin" train --store "$out/store.h5" --heldout-chroms chr7 --validation-regions "$valid_regions" \
+    --model "$out/last.h5" --best-model "$out/model.h5" --epochs "$epochs" --hidden-size "$hidden" --batch "$batch" \
+    --lr 3e-3 --mix-frames 4 --lr-patience 2 --patience 4 --seed "$seed" | tee "$out/train.log"
 
 echo "==> embedding every region (held-out chr7 included)"
 "$bin" embed --model "$out/model.h5" --store "$out/store.h5" --out "$out/embedding.h5" --streams 8 \
@@ -61,14 +71,14 @@ echo "==> reconstructing the held-out chr7 regions (epilstm reconstruct)"
 echo "==> evaluating the representation against its baselines (epilstm evaluate)"
 ann=$shared/data/annotations_hg19
 "$bin" evaluate --embedding "$out/embedding.h5" --store "$out/store.h5" --model "$out/model.h5" \
-    --labels-dir "$shared/data/pilot_labels_hg19" --heldout-chroms chr7 --streams 8 \
+    --labels-dir "$shared/data/pilot_labels_hg19" --heldout-chroms chr7 --validation-regions "$valid_regions" --streams 8 \
     --promoters "$ann/RefSeqTSS2kb.hg19.bed.gz" --genes "$ann/RefSeqGene.hg19.bed.gz" \
     --score "$ann/CpGIsland.hg19.bed.gz" --seed "$seed" --out "$out/evaluation" 2>"$out/evaluate.log"
 
 echo
 echo "==> done in $((SECONDS - t0)) s. Results:"
 echo "    signal store (all dev regions)   $out/store.h5"
-echo "    model checkpoint                 $out/model.h5"
+echo "    model checkpoint (best epoch)    $out/model.h5 (last epoch: $out/last.h5)"
 echo "    representation, every region     $out/embedding.h5 (/regions/<name>/embedding [n, $hidden])"
 echo "    one bigWig per latent feature    $out/bigwig/feature_<j>.bigWig"
 echo "    held-out chr7 reconstruction     $out/heldout_chr7.reconstruction.h5 (/embedding, /reconstruction)"

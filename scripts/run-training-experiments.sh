@@ -35,8 +35,29 @@ declare -A cfg=(
     [C-mixed-10-standardized]="--mix-frames 10 --standardize"
     [D-mixed-10-standardized-schedule]="--mix-frames 10 --standardize --lr-patience 2 --patience 4"
     [E-mixed-4-standardized-schedule]="--mix-frames 4 --standardize --lr-patience 2 --patience 4"
+    [F-by-region-shuffled-schedule]="--shuffle --lr-patience 2 --patience 4"
+    [G-mixed-10-schedule]="--mix-frames 10 --lr-patience 2 --patience 4"
+    [H-mixed-4-schedule]="--mix-frames 4 --lr-patience 2 --patience 4"
 )
-printf '| configuration | options | epochs run | best epoch | best validation loss (training units) | chr16 MSE, signal units (last) | chr16 MSE (best) | seconds |\n|---|---|---:|---:|---:|---:|---:|---:|\n' >"$out/table.md"
+# μ, σ of every track over the training regions: the standardized MSE of any model's reconstruction.
+"$py" - "$store" "$train" "$out/train_stats.npz" <<'PY'
+import h5py, numpy as np, sys
+s = h5py.File(sys.argv[1]); x = []
+for name in sys.argv[2].split(','):
+    g = s['regions/' + name]; v = g['signal'][:].T
+    if 'missing' in g: v = v[g['missing'][:] == 0]
+    x.append(v)
+x = np.concatenate(x).astype(np.float64)
+np.savez(sys.argv[3], mean=x.mean(0), sd=x.std(0))
+PY
+zmse() {  # standardized MSE (every track weighs the same) of a reconstruction of the chr16 matrix
+    "$py" -c "
+import h5py, numpy as np, sys
+st = np.load('$out/train_stats.npz'); x = h5py.File('$out/valid_chr16.h5')['signal'][:].astype(np.float64)
+r = h5py.File('$out/rec.tmp.h5')['reconstruction'][:].astype(np.float64)
+print('%.5f' % (((r - x) / st['sd']) ** 2).mean())"
+}
+[ -n "${EPILSTM_CONFIGS:-}" ] && [ -f "$out/table.md" ] || printf '| configuration | options | epochs run | best epoch | best validation loss (training units) | chr16 MSE, signal units (last) | chr16 MSE (best) | chr16 standardized MSE (best) | seconds |\n|---|---|---:|---:|---:|---:|---:|---:|---:|\n' >"$out/table.md"
 # EPILSTM_CONFIGS: a space-separated subset of the names below (default: all).
 for name in ${EPILSTM_CONFIGS:-$(printf '%s\n' "${!cfg[@]}" | sort)}; do
     t0=$SECONDS
@@ -50,7 +71,8 @@ for name in ${EPILSTM_CONFIGS:-$(printf '%s\n' "${!cfg[@]}" | sort)}; do
     mse() { "$bin" reconstruct --model "$1" --matrix "$out/valid_chr16.h5" --out "$out/rec.tmp.h5" | awk '/reconstruction MSE/ {print $3}'; }
     last=$(mse "$out/$name.h5")
     bestm=$(mse "$out/$name.best.h5")
-    printf '| %s | `%s` | %s | %s | %s | %s | %s | %s |\n' "$name" "${cfg[$name]}" "$ran" "$best_epoch" "$best_loss" "$last" "$bestm" "$dt" | tee -a "$out/table.md"
+    bestz=$(zmse)
+    printf '| %s | `%s` | %s | %s | %s | %s | %s | %s | %s |\n' "$name" "${cfg[$name]}" "$ran" "$best_epoch" "$best_loss" "$last" "$bestm" "$bestz" "$dt" | tee -a "$out/table.md"
 done
 rm -f "$out/rec.tmp.h5"
 echo "table: $out/table.md"

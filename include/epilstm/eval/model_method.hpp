@@ -163,36 +163,12 @@ private:
     track_standardization st_;  ///< the model's input standardization (empty: none)
 };
 
-/// The random-weights control: the architecture `cfg` names, initialized from `seed` (the trained
-/// model's: read from its checkpoint's /training) and never trained. Dispatches on the model type
-/// with with_model_type.
-inline std::unique_ptr<representation_method> random_weights_method(const model_config& cfg, std::uint64_t seed,
-                                                                     index_t streams,
-                                                                     std::string name = "random-weights",
-                                                                     const track_standardization& st = {})
-{
-    std::unique_ptr<representation_method> out;
-    with_model_type(
-        cfg,
-        [&](auto type) {
-            using M = typename decltype(type)::type;
-            M untrained(cfg);
-            untrained.initialize(seed);
-            out = std::make_unique<model_method<M>>(
-                std::move(untrained), std::move(name),
-                "the same network untrained: what training added is the difference", streams, "random weights", st);
-        },
-        "random-weights control");
-    return out;
-}
-
-/// A trained model as a method: the type `cfg` names, with the given parameters (a checkpoint's,
-/// in its layout).
-template <class Parameters>
-std::unique_ptr<representation_method> trained_model_method(const model_config& cfg, const Parameters& params,
-                                                            index_t streams, std::string name = "epi-lstm",
-                                                            std::string description = "the representation",
-                                                            const track_standardization& st = {})
+namespace detail {
+/// A model_method of the type `cfg` names (with_model_type), its model set up by set_up(model).
+template <class SetUp>
+std::unique_ptr<representation_method> make_model_method(const model_config& cfg, SetUp&& set_up, std::string name,
+                                                         std::string description, index_t streams, std::string source,
+                                                         const track_standardization& st, const std::string& what)
 {
     std::unique_ptr<representation_method> out;
     with_model_type(
@@ -200,15 +176,47 @@ std::unique_ptr<representation_method> trained_model_method(const model_config& 
         [&](auto type) {
             using M = typename decltype(type)::type;
             M model(cfg);
-            if (params.size() != model.parameters().size())
-                throw shape_error("epilstm: " + name + ": " + std::to_string(params.size()) +
-                                  " parameters for a model with " + std::to_string(model.parameters().size()));
-            model.parameters() = params;
+            set_up(model);
             out = std::make_unique<model_method<M>>(std::move(model), std::move(name), std::move(description), streams,
-                                                    std::string{}, st);
+                                                    std::move(source), st);
         },
-        name);
+        what);
     return out;
+}
+}  // namespace detail
+
+/// The random-weights control: the architecture `cfg` names, initialized from `seed` (the trained
+/// model's: read from its checkpoint's /training) and never trained. `st`: the trained model's
+/// standardization, so that the control sees the same input.
+inline std::unique_ptr<representation_method> random_weights_method(const model_config& cfg, std::uint64_t seed,
+                                                                     index_t streams,
+                                                                     std::string name = "random-weights",
+                                                                     const track_standardization& st = {})
+{
+    return detail::make_model_method(
+        cfg, [&](auto& m) { m.initialize(seed); }, std::move(name),
+        "the same network untrained: what training added is the difference", streams, "random weights", st,
+        "random-weights control");
+}
+
+/// A trained model as a method: the type `cfg` names, with the given parameters (a checkpoint's,
+/// in its layout) and standardization.
+template <class Parameters>
+std::unique_ptr<representation_method> trained_model_method(const model_config& cfg, const Parameters& params,
+                                                            index_t streams, std::string name = "epi-lstm",
+                                                            std::string description = "the representation",
+                                                            const track_standardization& st = {})
+{
+    const std::string what = name;
+    return detail::make_model_method(
+        cfg,
+        [&](auto& m) {
+            if (params.size() != m.parameters().size())
+                throw shape_error("epilstm: " + what + ": " + std::to_string(params.size()) +
+                                  " parameters for a model with " + std::to_string(m.parameters().size()));
+            m.parameters() = params;
+        },
+        std::move(name), std::move(description), streams, std::string{}, st, what);
 }
 
 }  // namespace epilstm::eval
