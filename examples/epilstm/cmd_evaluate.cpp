@@ -33,7 +33,7 @@ namespace {
 struct evaluate_options {
     fs::path embedding, store, labels_dir, out, model, promoters, genes, score;
     std::vector<std::string> heldout_chroms, validation_regions;
-    bool heldout_given = false;
+    bool heldout_given = false, validation_given = false;
     index_t streams = 0;  ///< 0: the embedding's recorded stream count
     eval::evaluation_options eval;
 };
@@ -47,12 +47,13 @@ int run_evaluate(const evaluate_options& o)
     // Held-out chromosomes (given, or the checkpoint's), streams (given, or the embedding's), the model check.
     const eval::evaluation_provenance prov = eval::resolve_evaluation_provenance(
         epi->provenance(), o.embedding, o.model,
-        o.heldout_given ? std::optional(o.heldout_chroms) : std::nullopt, o.streams);
+        o.heldout_given ? std::optional(o.heldout_chroms) : std::nullopt, o.streams,
+        o.validation_given ? std::optional(o.validation_regions) : std::nullopt);
 
     eval::evaluation_inputs in;
     in.data = eval::open_evaluation(store, prov.heldout_chroms, &epi->file(), o.embedding.string(), o.store.string());
     in.data.heldout_source = prov.heldout_source;
-    in.data.validation_regions.insert(o.validation_regions.begin(), o.validation_regions.end());
+    in.data.validation_regions.insert(prov.validation_regions.begin(), prov.validation_regions.end());
     in.data.notes.insert(in.data.notes.end(), prov.notes.begin(), prov.notes.end());
     in.files = {o.embedding.string(), o.store.string(), o.labels_dir, o.model.string(), prov.summary,
                 o.promoters, o.genes, o.score};
@@ -70,6 +71,7 @@ int run_evaluate(const evaluate_options& o)
             eval::check_model_fits_store(model.config(), ck.tracks, store, o.model.string(), o.store.string());
             eval::model_parts mp;
             mp.description = eval::describe_model(model.config());
+            mp.decoder_width = eval::decoder_input_width(model.config());
             // The same architecture from the same seed as the trained model's initialization.
             mp.random_seed = ck.training ? ck.schedule.seed : o.eval.seed;
             methods.push_back(eval::random_weights_method(ck.config, mp.random_seed, prov.streams, "random-weights",
@@ -110,8 +112,9 @@ command add_evaluate_command(CLI::App& app)
                                   "chromosomes not used in training (default: those the --model checkpoint records): "
                                   "the first table scores loci on them only; baselines are not fitted on them; the "
                                   "reconstruction section")->delimiter(',');
-    c->add_option("--validation-regions", o->validation_regions, "store regions the model validated on in training "
-                                                                 "(baselines are not fitted on them)")->delimiter(',');
+    auto* validation = c->add_option("--validation-regions", o->validation_regions,
+                                     "store regions the model validated on in training (default: those the --model "
+                                     "checkpoint records): baselines are not fitted on them")->delimiter(',');
     c->add_option("--promoters", o->promoters, "BED of promoter windows (.gz allowed) for the promoter MSE")->check(CLI::ExistingFile);
     c->add_option("--genes", o->genes, "BED of gene bodies (.gz allowed) for the gene-body MSE")->check(CLI::ExistingFile);
     c->add_option("--score", o->score, "per-position score to correlate with each feature: bigWig, bedGraph or BED (.gz allowed)")->check(CLI::ExistingFile);
@@ -124,8 +127,9 @@ command add_evaluate_command(CLI::App& app)
                                            "the embedding's recorded stream count, else 1 as `epilstm embed`)")->check(CLI::PositiveNumber);
     c->add_option("--threads", o->eval.threads, "XGBoost threads")->check(CLI::PositiveNumber)->capture_default_str();
     c->add_option("--tasks", o->eval.tasks, "tasks: gene_expression, promoter_enhancer, domain_boundary, replication_timing")->delimiter(',')->capture_default_str();
-    return {c, [o, heldout] {
+    return {c, [o, heldout, validation] {
                 o->heldout_given = heldout->count() > 0;
+                o->validation_given = validation->count() > 0;
                 return run_evaluate(*o);
             }};
 }

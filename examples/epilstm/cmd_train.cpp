@@ -180,15 +180,15 @@ int train_model(M& model, const train_cli& o, const training_data& d, const io::
 
     const schedule_options sched{to.streams, to.shuffle, to.seed, to.mix_frames};
     const fs::path best_path = o.best_model.empty() ? default_best_path(o.model) : o.best_model;
-    // Recorded in the checkpoint (/provenance/heldout_chroms) for `evaluate` (a resumed run: its own).
-    const std::vector<std::string>& heldout = o.heldout_chroms;
+    // Recorded in the checkpoint (/provenance) for `evaluate` (a resumed run: its own).
+    const io::training_provenance provenance{o.heldout_chroms, o.validation_regions};
     io::optimizer_state st{Eigen::VectorXf(model.parameters().size()), Eigen::VectorXf(model.parameters().size()), 0};
     auto save = [&] {
         // Parameters and moments live on the session's device; the checkpoint is written from host copies.
         st.step = tr.download(model.parameters().data(), st.m.data(), st.v.data());
         const io::training_progress prog{&tr.state(), sched};
         io::write_checkpoint(o.model, model.config(), model.layout(), model.parameters(), &st,
-                             d.tracks.empty() ? nullptr : &d.tracks, &prog, d.store ? &heldout : nullptr,
+                             d.tracks.empty() ? nullptr : &d.tracks, &prog, d.store ? &provenance : nullptr,
                              &standardization);
     };
     // The best epoch's model: the checkpoint just written (parameters, moments and state), copied.
@@ -293,8 +293,10 @@ int run_train(train_cli& o)
                 throw input_error(o.model.string() +
                                   ": the checkpoint has no training progress (/training) to resume; use --init to "
                                   "start a new run from its weights");
-            // The run's held-out chromosomes stay out of training when resuming without the option.
-            if (o.heldout_chroms.empty()) o.heldout_chroms = ck.heldout_chroms;
+            // The run's held-out chromosomes stay out of training, and its validation regions go on
+            // validating, when resuming without the options.
+            if (o.heldout_chroms.empty()) o.heldout_chroms = ck.provenance.heldout_chroms;
+            if (o.validation_regions.empty()) o.validation_regions = ck.provenance.validation_regions;
             const auto d = open_data(o, model.input_size());
             check_tracks(o.model, ck.tracks, d);
             rc = train_model(model, o, d, &ck, ck.standardization);
@@ -356,10 +358,12 @@ command add_train_command(CLI::App& app)
                 "reconstructions are mapped back)");
     c->add_option("--validation-regions", o->validation_regions,
                   "store regions left out of training: validation MSE after every epoch, the best epoch saved to "
-                  "--best-model, learning-rate decay and early stopping")
+                  "--best-model, learning-rate decay and early stopping (recorded in the checkpoint: evaluate fits no "
+                  "baseline on them; --resume keeps them)")
         ->delimiter(',');
     c->add_option("--heldout-chroms", o->heldout_chroms,
-                  "chromosomes whose regions are never trained or validated on (recorded in the checkpoint for evaluate)")
+                  "chromosomes whose regions are never trained or validated on (recorded in the checkpoint for evaluate; "
+                  "--resume keeps them)")
         ->delimiter(',');
     c->add_option("--patience", o->patience, "with validation: stop after this many epochs without improvement (0: never)")
         ->check(CLI::NonNegativeNumber)

@@ -36,10 +36,11 @@ printf 'chr1\t151200000\t151320000\tw1\nchr2\t51700000\t51820000\tw2\nchr10\t555
     || { fail "prepare: $(cat prep.txt)"; echo "$passed passed, $failures failed"; exit 1; }
 "$bin" train --store store.h5 --regions w1,w2,w10 --model model.h5 --epochs 1 --hidden-size 4 --frame-length 50 \
     --batch 4 --seed 3 >train.txt 2>&1 || fail "train: $(cat train.txt)"
-# The checkpoint records chr12 as held out (as `epilstm train --heldout-chroms chr12` does; written
-# here with h5py, so that the model still trains on chr12).
-/usr/bin/python3 -c "import h5py, sys; f = h5py.File(sys.argv[1], 'a'); f.pop('provenance/heldout_chroms', None); f.create_dataset('provenance/heldout_chroms', data=['chr12'], dtype=h5py.string_dtype())" model.h5 \
-    || fail "adding /provenance/heldout_chroms to model.h5"
+# The checkpoint records chr12 as held out and w10 as a validation region (as `epilstm train
+# --heldout-chroms chr12 --validation-regions w10` does; written here with h5py, so that the model
+# still trains on both).
+/usr/bin/python3 -c "import h5py, sys; f = h5py.File(sys.argv[1], 'a'); f.pop('provenance', None); f.create_dataset('provenance/heldout_chroms', data=['chr12'], dtype=h5py.string_dtype()); f.create_dataset('provenance/validation_regions', data=['w10'], dtype=h5py.string_dtype())" model.h5 \
+    || fail "adding /provenance to model.h5"
 "$bin" embed --model model.h5 --store store.h5 --out emb.h5 --streams 2 >embed.txt 2>&1 || fail "embed: $(cat embed.txt)"
 /usr/bin/python3 - emb.h5 model.h5 >prov.txt 2>&1 <<'PY' && ok "the embedding records its streams and the checkpoint's FNV-1a 64 checksum" || fail "embedding provenance: $(cat prov.txt)"
 import h5py, sys
@@ -87,7 +88,7 @@ awk 'BEGIN { for (i = 0; i < 400; ++i) printf "chr1\t%d\t%d\t%.3f\n", 151200000 
 
 base=(--embedding emb.h5 --store store.h5 --folds 4 --seed 5 --threads 1)
 args=("${base[@]}" --labels-dir labels)
-full=("${args[@]}" --model model.h5 --heldout-chroms chr12 --promoters promoters.bed.gz --genes genes.bed --score score.bedGraph)
+full=("${args[@]}" --model model.h5 --heldout-chroms chr12 --validation-regions w10 --promoters promoters.bed.gz --genes genes.bed --score score.bedGraph)
 "$bin" evaluate "${full[@]}" --out out1 >eval1.txt 2>&1; rc=$?
 [ "$rc" -eq 0 ] && [ -s out1/report.md ] && [ -s out1/metrics.tsv ] && ok "evaluate writes report.md and metrics.tsv despite bad labels" \
     || fail "evaluate (exit $rc): $(tail -5 eval1.txt)"
@@ -106,7 +107,7 @@ grep -qP '^\| gene_expression \| TEST \| \*\*epi-lstm\*\* \| 12 \| 12 \| 0/1 \| 
     && ok "report: held-out row (chr12's 12 loci, one class: AP undefined, NA)" || fail "held-out row: $(grep -m3 'held-out' $r)"
 has $r "eta=0.1 max_depth=6 min_child_weight=1 gamma=0 lambda=1 alpha=0" && has $r "tree_method=hist max_bin=256" \
     && has $r "base_score=0.5 nthread=1 seed=5" && ok "report: every XGBoost parameter printed" || fail "XGBoost parameters missing"
-has $r "- **pca**: the signal's first 4 principal components; fitted on 3 regions (14400 positions): the regions not on chr12." \
+has $r "- **pca**: the signal's first 4 principal components; fitted on 2 regions (9600 positions): the regions not on chr12 and not 1 validation region(s)." \
     && ok "report: PCA fitted on the training regions only" || fail "pca fitted-on: $(grep -m1 '^- \*\*pca' $r)"
 has $r "Held-out chromosomes (not used to train the model; from --heldout-chroms): chr12." && ok "report: held-out source" \
     || fail "held-out source: $(grep -m1 'Held-out chromosomes' $r)"
@@ -134,6 +135,12 @@ else
 fi
 # Every MSE of the model must beat nothing in particular here (one epoch), but be finite and positive.
 awk -F'\t' '$1 == "epi-lstm" { exit !($2 > 0 && $2 < 100) }' out1/reconstruction.tsv && ok "model MSE finite" || fail "model MSE"
+# H = 4: PCA of 4 components (the representation's width) and of 8 (what the decoder receives, h and
+# c); the 8-dimensional subspace holds the 4-dimensional one, so its error is never larger.
+awk -F'\t' '$1 == "pca (4 components)" { a = $2 } $1 == "pca (8 components: the decoder'"'"'s input width, h and c)" { b = $2 }
+    END { exit !(a != "" && b != "" && b <= a) }' out1/reconstruction.tsv \
+    && ok "reconstruction: PCA of the decoder's input width, no worse than PCA of the representation's" \
+    || fail "decoder-width PCA row: $(cut -f1-2 out1/reconstruction.tsv)"
 
 # The same inputs, the same numbers.
 "$bin" evaluate "${full[@]}" --out out2 >eval2.txt 2>&1
@@ -148,10 +155,14 @@ old=(--embedding emb_old.h5 --store store.h5 --folds 4 --seed 5 --threads 1 --la
 "$bin" evaluate "${old[@]}" --out out3 >eval3.txt 2>&1 && ok "evaluate an older embedding file" || fail "old embedding: $(tail -3 eval3.txt)"
 has out3/report.md "from the checkpoint's /provenance/heldout_chroms): chr12." && ok "held-out chromosomes read from the checkpoint" \
     || fail "held-out from checkpoint: $(grep -m1 'Held-out' out3/report.md)"
+has out3/report.md "the regions not on chr12 and not 1 validation region(s)" \
+    && ok "validation regions read from the checkpoint: no baseline fitted on them" \
+    || fail "validation regions from checkpoint: $(grep -m1 'validation region' out3/report.md)"
 has out3/report.md "records no checksum of the checkpoint" && has out3/report.md "does not record its stream count" \
     && ok "report: notes for the older embedding file" || fail "no older-file notes"
 [ "$(grep -vP '\trandom-weights\t' out1/metrics.tsv)" = "$(grep -vP '\trandom-weights\t' out3/metrics.tsv)" ] \
-    && ok "the checkpoint's held-out list gives the same folds and metrics as --heldout-chroms" || fail "metrics differ from out1"
+    && ok "the checkpoint's lists give the same folds and metrics as --heldout-chroms, --validation-regions" \
+    || fail "metrics differ from out1"
 has out3/report.md "### Across seeds" && [ "$(grep -cP '^gene_expression\tTEST\tepi-lstm\t(5|6)\t' out3/seeds.tsv)" -eq 2 ] \
     && grep -qP '^gene_expression\tTEST\tepi-lstm\tsd\t' out3/seeds.tsv && ok "--seeds 2: per-seed rows and mean/sd in seeds.tsv" \
     || fail "seeds: $(head -3 out3/seeds.tsv)"

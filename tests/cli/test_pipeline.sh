@@ -57,7 +57,7 @@ EPILSTM_TEST_SIGINT_AFTER_BATCHES=7 "$bin" train "${margs[@]}" --model mpart.h5 
     || fail "mixed resume (exit $rc): $(tail -2 mres.txt) $(head -3 mdiff.txt)"
 margs2=("${margs[@]}"); margs2[11]=2  # --mix-frames 2
 expect_error "resume with other mixing" "resume with the same" "$bin" train "${margs2[@]}" --model mpart.h5 --resume
-"$py" - "$val" <<'PY' && ok "the checkpoint's standardization, mixing and held-out chromosomes are recorded" \
+"$py" - "$val" <<'PY' && ok "the checkpoint's standardization, mixing, held-out chromosomes and validation regions are recorded" \
     || fail "standardization in mfull.h5"
 import h5py, numpy as np, sys
 s, m = h5py.File('store.h5'), h5py.File('mfull.h5')
@@ -71,7 +71,8 @@ for name in s['regions/names'].asstr()[:]:
 x = np.concatenate(rows).astype(np.float64)
 ok = np.allclose(m['standardization/mean'][:], x.mean(0), rtol=1e-4, atol=1e-5) and \
      np.allclose(m['standardization/sd'][:], x.std(0), rtol=1e-3, atol=1e-5) and m['training'].attrs['mix_frames'] == 3 \
-     and list(m['provenance/heldout_chroms'].asstr()[:]) == ['chrUn_none']
+     and list(m['provenance/heldout_chroms'].asstr()[:]) == ['chrUn_none'] \
+     and list(m['provenance/validation_regions'].asstr()[:]) == [sys.argv[1]]
 sys.exit(0 if ok else 1)
 PY
 expect_error "a validation region that is not in the store" "no region named" "$bin" train --store store.h5 \

@@ -191,16 +191,17 @@ TEST_CASE("FNV-1a 64 checksums of files")
     CHECK_THROWS_AS(io::file_checksum(tmp / "missing.bin"), io_error);
 }
 
-TEST_CASE("evaluate's provenance: the model check, the streams and the held-out chromosomes")
+TEST_CASE("evaluate's provenance: the model check, the streams, the held-out chromosomes and validation regions")
 {
     epilstm::testing::temp_dir tmp("epilstm-provenance");
     const model_config cfg = tiny_config();
     const std::vector<std::string> heldout{"chr3"};
+    const io::training_provenance recorded{heldout, {"B"}};
     with_model_type(cfg, [&](auto type) {
         using M = typename decltype(type)::type;
         M m(cfg);
         m.initialize(1);
-        io::write_checkpoint(tmp / "model.h5", cfg, m.layout(), m.parameters(), nullptr, nullptr, nullptr, &heldout);
+        io::write_checkpoint(tmp / "model.h5", cfg, m.layout(), m.parameters(), nullptr, nullptr, nullptr, &recorded);
         m.initialize(2);
         io::write_checkpoint(tmp / "other.h5", cfg, m.layout(), m.parameters());
     });
@@ -234,19 +235,22 @@ TEST_CASE("evaluate's provenance: the model check, the streams and the held-out 
         CHECK(p.streams == 3);
         CHECK(p.heldout_chroms == heldout);
         CHECK(p.heldout_source == "the checkpoint's /provenance/heldout_chroms");
+        CHECK(p.validation_regions == recorded.validation_regions);
         CHECK_THAT(p.summary, Catch::Contains(sum));
         CHECK(p.notes.empty());
     }
     SECTION("options given override the files, with a note where they differ")
     {
         const auto p = resolve_evaluation_provenance(fresh, tmp / "new.h5", tmp / "model.h5",
-                                                     std::vector<std::string>{"chr1"}, 5);
+                                                     std::vector<std::string>{"chr1"}, 5, std::vector<std::string>{"A"});
         CHECK(p.streams == 5);
         CHECK(p.heldout_chroms == std::vector<std::string>{"chr1"});
         CHECK(p.heldout_source == "--heldout-chroms");
-        REQUIRE(p.notes.size() == 2);
+        CHECK(p.validation_regions == std::vector<std::string>{"A"});
+        REQUIRE(p.notes.size() == 3);
         CHECK_THAT(p.notes[0], Catch::Contains("made with 3 streams"));
-        CHECK_THAT(p.notes[1], Catch::Contains("differs from the chromosomes the checkpoint records"));
+        CHECK_THAT(p.notes[1], Catch::Contains("--validation-regions differs from the 1 regions the checkpoint records"));
+        CHECK_THAT(p.notes[2], Catch::Contains("differs from the chromosomes the checkpoint records"));
     }
     SECTION("another model: an error naming both files")
     {
@@ -263,6 +267,7 @@ TEST_CASE("evaluate's provenance: the model check, the streams and the held-out 
         CHECK(p.streams == 1);
         CHECK(p.heldout_chroms.empty());  // other.h5 records none
         CHECK(p.heldout_source.empty());
+        CHECK(p.validation_regions.empty());
         REQUIRE(p.notes.size() == 2);
         CHECK_THAT(p.notes[0], Catch::Contains("records no checksum"));
         CHECK_THAT(p.notes[1], Catch::Contains("does not record its stream count"));

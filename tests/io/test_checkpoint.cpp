@@ -171,7 +171,8 @@ TEST_CASE("a checkpoint round-trips exactly", "[io][checkpoint]")
     }
 }
 
-TEST_CASE("a checkpoint records the chromosomes held out of training", "[io][checkpoint][provenance]")
+TEST_CASE("a checkpoint records what training kept out: held-out chromosomes, validation regions",
+          "[io][checkpoint][provenance]")
 {
     temp_dir dir;
     const fs::path file = dir / "M.h5";
@@ -181,35 +182,39 @@ TEST_CASE("a checkpoint records the chromosomes held out of training", "[io][che
     cfg.frame_length = 10;
     const parameter_layout layout = spec_layout(cfg);
     const Eigen::VectorXf params = random_params(layout, 7);
+    auto write = [&](const io::training_provenance& p) {
+        io::write_checkpoint(file, cfg, layout, params, nullptr, nullptr, nullptr, &p);
+    };
 
-    SECTION("absent: an older file reads as an empty list")
+    SECTION("absent: an older file reads as empty lists")
     {
         io::write_checkpoint(file, cfg, layout, params);
-        CHECK_FALSE(io::input_file(file).has("/provenance/heldout_chroms"));
-        CHECK(io::read_checkpoint_heldout_chroms(file).empty());
-        CHECK(io::read_checkpoint(file, spec_layout).heldout_chroms.empty());
+        CHECK_FALSE(io::input_file(file).has("/provenance"));
+        CHECK(io::read_checkpoint_provenance(file) == io::training_provenance{});
+        CHECK(io::read_checkpoint(file, spec_layout).provenance == io::training_provenance{});
     }
     SECTION("given: written as strings, read back in order by both readers")
     {
-        const std::vector<std::string> heldout = {"chr7", "chrX", "chr10"};
-        io::write_checkpoint(file, cfg, layout, params, nullptr, nullptr, nullptr, &heldout);
-        CHECK(io::input_file(file).read_strings("/provenance/heldout_chroms") == heldout);
-        CHECK(io::read_checkpoint_heldout_chroms(file) == heldout);
+        const io::training_provenance p{{"chr7", "chrX", "chr10"}, {"ENm001", "ENr111"}};
+        write(p);
+        CHECK(io::input_file(file).read_strings("/provenance/heldout_chroms") == p.heldout_chroms);
+        CHECK(io::input_file(file).read_strings("/provenance/validation_regions") == p.validation_regions);
+        CHECK(io::read_checkpoint_provenance(file) == p);
         const io::checkpoint ck = io::read_checkpoint(file, spec_layout);
-        CHECK(ck.heldout_chroms == heldout);
+        CHECK(ck.provenance == p);
         CHECK(ck.params == params);  // nothing else changed
     }
-    SECTION("given empty: recorded as an empty dataset (none held out)")
+    SECTION("given empty: the held-out list recorded as an empty dataset (none held out)")
     {
-        const std::vector<std::string> none;
-        io::write_checkpoint(file, cfg, layout, params, nullptr, nullptr, nullptr, &none);
+        write({});
         CHECK(io::input_file(file).has_dataset("/provenance/heldout_chroms"));
-        CHECK(io::read_checkpoint_heldout_chroms(file).empty());
+        CHECK_FALSE(io::input_file(file).has("/provenance/validation_regions"));
+        CHECK(io::read_checkpoint_provenance(file) == io::training_provenance{});
     }
     SECTION("an empty name is refused and nothing is written")
     {
-        const std::vector<std::string> bad = {"chr7", ""};
-        CHECK_THROWS_AS(io::write_checkpoint(file, cfg, layout, params, nullptr, nullptr, nullptr, &bad), epilstm::input_error);
+        CHECK_THROWS_WITH(write({{"chr7", ""}, {}}), Catch::Contains("an empty held-out chromosome name"));
+        CHECK_THROWS_WITH(write({{"chr7"}, {"ENm001", ""}}), Catch::Contains("an empty validation region name"));
         CHECK_FALSE(fs::exists(file));
     }
 }

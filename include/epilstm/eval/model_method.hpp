@@ -35,6 +35,14 @@ inline std::string describe_model(const model_config& c)
            (c.bidirectional ? ", bidirectional" : "") + ", frame " + std::to_string(c.frame_length);
 }
 
+/// Numbers per position the decoder receives from the encoder: h^e_t, and under the paper's wiring
+/// also c^e_t (MODEL-SPEC, "Autoencoder over one frame"). A linear baseline of this width is the
+/// like-for-like comparison for reconstruction; the representation itself is h only.
+inline index_t decoder_input_width(const model_config& c)
+{
+    return c.embedding_size() * (c.wiring == paper_wiring::name ? 2 : 1);
+}
+
 /// Throws when a model cannot embed a store's signal: another number of tracks (shape_error), or
 /// other track ids than the checkpoint recorded (`tracks`; empty: not recorded, not checked).
 inline void check_model_fits_store(const model_config& c, const std::vector<std::string>& tracks,
@@ -54,13 +62,15 @@ inline void check_model_fits_store(const model_config& c, const std::vector<std:
 struct evaluation_provenance {
     std::vector<std::string> heldout_chroms;
     std::string heldout_source;   ///< "--heldout-chroms", "the checkpoint's /provenance/heldout_chroms" or "" (none)
+    std::vector<std::string> validation_regions;  ///< given, else the checkpoint's; no baseline is fitted on them
     index_t streams = 1;          ///< streams per region for the control and the reconstruction
     std::string summary;          ///< a sentence for the report's header: model, checksum, streams
     std::vector<std::string> notes;  ///< for "Skipped, and why" (attributes missing, lists differing)
 };
 
 /// Settles the evaluation's provenance. `heldout_given`: --heldout-chroms (std::nullopt: not
-/// given, then the checkpoint's list is used when `model` is given); `streams_given`: --streams
+/// given, then the checkpoint's list is used when `model` is given); `validation_given`:
+/// --validation-regions, likewise; `streams_given`: --streams
 /// (0: not given, then the embedding's recorded stream count, else 1, `epilstm embed`'s default).
 /// With a model, a checksum recorded by the embedding must equal the model file's: otherwise an
 /// input_error names both files. Embedding files without the attributes are accepted with a note.
@@ -68,7 +78,8 @@ inline evaluation_provenance resolve_evaluation_provenance(const io::embedding_p
                                                            const std::filesystem::path& embedding,
                                                            const std::filesystem::path& model,
                                                            const std::optional<std::vector<std::string>>& heldout_given,
-                                                           index_t streams_given)
+                                                           index_t streams_given,
+                                                           const std::optional<std::vector<std::string>>& validation_given = {})
 {
     evaluation_provenance p;
     const std::string emb_name = embedding.string();
@@ -109,14 +120,23 @@ inline evaluation_provenance resolve_evaluation_provenance(const io::embedding_p
         p.summary += " Random-weights control and reconstruction embedded with " + std::to_string(p.streams) +
                      " stream(s) per region" + (streams_given > 0 ? " (--streams)." : emb.streams > 0 ? " (as the embedding)." : ".");
 
-    const std::vector<std::string> recorded = model.empty() ? std::vector<std::string>{}
-                                                            : io::read_checkpoint_heldout_chroms(model);
+    const io::training_provenance rec = model.empty() ? io::training_provenance{} : io::read_checkpoint_provenance(model);
+    const std::vector<std::string>& recorded = rec.heldout_chroms;
+    auto same_set = [](const std::vector<std::string>& a, const std::vector<std::string>& b) {
+        return std::set<std::string>(a.begin(), a.end()) == std::set<std::string>(b.begin(), b.end());
+    };
+    if (validation_given) {
+        p.validation_regions = *validation_given;
+        if (!rec.validation_regions.empty() && !same_set(rec.validation_regions, *validation_given))
+            p.notes.push_back("--validation-regions differs from the " + std::to_string(rec.validation_regions.size()) +
+                              " regions the checkpoint records as validated on: baselines are kept off the list given");
+    } else {
+        p.validation_regions = rec.validation_regions;
+    }
     if (heldout_given) {
         p.heldout_chroms = *heldout_given;
         p.heldout_source = "--heldout-chroms";
-        if (!model.empty() && !recorded.empty() &&
-            std::set<std::string>(recorded.begin(), recorded.end()) !=
-                std::set<std::string>(heldout_given->begin(), heldout_given->end())) {
+        if (!model.empty() && !recorded.empty() && !same_set(recorded, *heldout_given)) {
             std::string r;
             for (const auto& c : recorded) r += (r.empty() ? "" : ",") + c;
             p.notes.push_back("--heldout-chroms differs from the chromosomes the checkpoint records as held out of "

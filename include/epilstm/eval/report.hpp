@@ -9,7 +9,8 @@
 //                               counts), and with --seeds N the spread over N fold/XGBoost seeds
 //   smoothness                  R²(k) along the genome (paper §4.4)
 //   held-out reconstruction     the model's reconstruction of the held-out regions against PCA of
-//                               the same width and the per-track mean, fitted on the other regions
+//                               the same width, PCA as wide as the decoder's input (h and c) and
+//                               the per-track mean, fitted on the regions the model trained on
 //   external score              Pearson r of each feature with a score track per position
 //
 // and write <out>/report.md (tables, plots, what was skipped and why), metrics.tsv, paired.tsv,
@@ -149,6 +150,7 @@ struct model_parts {
     std::string description;            ///< describe_model (eval/model_method.hpp)
     std::uint64_t random_seed = 0;      ///< of the random-weights control
     std::optional<representation> reconstruction;  ///< of evaluation_data::heldout; empty: none held out
+    index_t decoder_width = 0;  ///< decoder_input_width: the reconstruction also gets PCA of this width (0: not)
 };
 
 struct evaluation_inputs {
@@ -683,14 +685,26 @@ inline void write_reconstruction(report_builder& r, const evaluation_inputs& in,
     std::vector<std::vector<std::uint8_t>> prom_mask, gene_mask;
     if (!f.promoters.empty()) prom_mask = interval_masks(heldout, in.readers.intervals(f.promoters));
     if (!f.genes.empty()) gene_mask = interval_masks(heldout, in.readers.intervals(f.genes));
-    const pca_model pca_fit = fit_pca(d.store_signal, components, d.training_filter());
-    representation pca_rec{"pca reconstruction", d.store_signal.width, {}};
-    for (const auto& g : heldout.regions)
-        pca_rec.regions.push_back({g.name, g.chrom, g.start, g.end, g.bin_size, pca_fit.reconstruct(g.rows)});
-    const std::vector<std::pair<std::string, reconstruction_quality>> q{
+    auto pca_reconstruction = [&](index_t k) {
+        const pca_model fit = fit_pca(d.store_signal, k, d.training_filter());
+        representation rec{"pca reconstruction", d.store_signal.width, {}};
+        for (const auto& g : heldout.regions)
+            rec.regions.push_back({g.name, g.chrom, g.start, g.end, g.bin_size, fit.reconstruct(g.rows)});
+        return std::pair{fit.mean, score_reconstruction(heldout, rec, prom_mask, gene_mask)};
+    };
+    const auto [mean, pca_q] = pca_reconstruction(components);
+    std::vector<std::pair<std::string, reconstruction_quality>> q{
         {"epi-lstm", score_reconstruction(heldout, *in.model->reconstruction, prom_mask, gene_mask)},
-        {"pca (" + std::to_string(components) + " components)", score_reconstruction(heldout, pca_rec, prom_mask, gene_mask)},
-        {"per-track mean", score_reconstruction(heldout, constant_prediction(heldout, pca_fit.mean), prom_mask, gene_mask)}};
+        {"pca (" + std::to_string(components) + " components)", pca_q}};
+    // PCA as wide as what the decoder receives (h and c: 2H), capped at the number of tracks.
+    const index_t wide = std::min(in.model->decoder_width, d.store_signal.width);
+    if (wide > components)
+        q.push_back({"pca (" + std::to_string(wide) +
+                         (wide < in.model->decoder_width
+                              ? " components: every track; the decoder receives " + std::to_string(in.model->decoder_width) + ")"
+                              : " components: the decoder's input width, h and c)"),
+                     pca_reconstruction(wide).second});
+    q.push_back({"per-track mean", score_reconstruction(heldout, constant_prediction(heldout, mean), prom_mask, gene_mask)});
     std::string chroms;
     for (const auto& c : d.heldout_chroms) chroms += (chroms.empty() ? "" : ", ") + c;
     r.md << "Regions on " << chroms << " (" << heldout.regions.size() << " regions, " << q[0].second.positions

@@ -24,8 +24,11 @@
 //   /provenance/heldout_chroms   optional 1-D dataset of variable-length UTF-8 strings: the
 //                     chromosomes held out of training (`epilstm evaluate` reads them when its
 //                     --heldout-chroms is not given). Written when write_checkpoint's
-//                     `heldout_chroms` is given, even empty (= recorded: none held out); absent in
+//                     `provenance` is given, even empty (= recorded: none held out); absent in
 //                     older files, which read as an empty list
+//   /provenance/validation_regions   optional 1-D dataset of strings: the store regions the run
+//                     validated on (not trained on; `evaluate` fits no baseline on them). Written
+//                     with heldout_chroms; absent: none recorded
 //
 // Files are written atomically (io::atomic_output_file): a failed write leaves the previous file.
 #pragma once
@@ -58,6 +61,14 @@ struct optimizer_state {
     long step = 0;
 };
 
+/// What a training run kept out of training, recorded for `epilstm evaluate` (/provenance).
+struct training_provenance {
+    std::vector<std::string> heldout_chroms;      ///< chromosomes nothing of the run read
+    std::vector<std::string> validation_regions;  ///< store regions it validated on, never trained on
+
+    bool operator==(const training_provenance&) const = default;
+};
+
 /// Everything a checkpoint holds.
 struct checkpoint {
     model_config config;
@@ -67,10 +78,11 @@ struct checkpoint {
     track_standardization standardization;    ///< empty when the file has no /standardization
     std::optional<training_state> training;   ///< present when the file has /training
     schedule_options schedule;                ///< meaningful when training is present
-    std::vector<std::string> heldout_chroms;  ///< /provenance/heldout_chroms; empty when absent
+    training_provenance provenance;           ///< /provenance; empty lists when absent
 };
 
 inline constexpr const char* checkpoint_heldout_chroms_dataset = "/provenance/heldout_chroms";
+inline constexpr const char* checkpoint_validation_regions_dataset = "/provenance/validation_regions";
 
 /// What write_checkpoint saves of a training run in progress.
 struct training_progress {
@@ -124,7 +136,7 @@ inline model_config read_checkpoint_config(const input_file& f)
 }  // namespace detail
 
 /// Writes `params` (flat, column-major tensors in `layout`) and optionally Adam state, track
-/// names, training progress, the chromosomes held out of training and the model's per-track
+/// names, training progress, what the run kept out of training and the model's per-track
 /// standardization to `path`, atomically. Throws shape_error when params, opt or track_names do not match
 /// the layout / config, input_error for an unknown activation, normalization or wiring, io_error when the
 /// file cannot be written; in each case a previous file at `path` is left as it was.
@@ -132,7 +144,7 @@ inline void write_checkpoint(const std::filesystem::path& path, const model_conf
                              Eigen::Ref<const Eigen::VectorXf> params, const optimizer_state* opt = nullptr,
                              const std::vector<std::string>* track_names = nullptr,
                              const training_progress* progress = nullptr,
-                             const std::vector<std::string>* heldout_chroms = nullptr,
+                             const training_provenance* provenance = nullptr,
                              const track_standardization* standardization = nullptr)
 {
     const std::string file = path.string();
@@ -149,9 +161,12 @@ inline void write_checkpoint(const std::filesystem::path& path, const model_conf
     if (track_names && !track_names->empty() && static_cast<index_t>(track_names->size()) != cfg.input_size)
         throw shape_error(file + ": cannot write checkpoint: " + std::to_string(track_names->size()) +
                           " track names for a model with input_size " + std::to_string(cfg.input_size));
-    if (heldout_chroms)
-        for (const auto& c : *heldout_chroms)
+    if (provenance) {
+        for (const auto& c : provenance->heldout_chroms)
             if (c.empty()) throw input_error(file + ": cannot write checkpoint: an empty held-out chromosome name");
+        for (const auto& r : provenance->validation_regions)
+            if (r.empty()) throw input_error(file + ": cannot write checkpoint: an empty validation region name");
+    }
 
     if (standardization && !standardization->empty())
         standardization->check(cfg.input_size, file + ": cannot write checkpoint");
@@ -217,7 +232,11 @@ inline void write_checkpoint(const std::filesystem::path& path, const model_conf
         }
         if (!names.empty()) out.write_strings("/training/carry_regions", names);
     }
-    if (heldout_chroms) out.write_strings(checkpoint_heldout_chroms_dataset, *heldout_chroms);
+    if (provenance) {
+        out.write_strings(checkpoint_heldout_chroms_dataset, provenance->heldout_chroms);
+        if (!provenance->validation_regions.empty())
+            out.write_strings(checkpoint_validation_regions_dataset, provenance->validation_regions);
+    }
     out.commit();
 }
 
@@ -229,19 +248,22 @@ inline model_config read_checkpoint_config(const std::filesystem::path& path)
 }
 
 namespace detail {
-inline std::vector<std::string> read_checkpoint_heldout_chroms(const input_file& f)
+inline training_provenance read_checkpoint_provenance(const input_file& f)
 {
-    if (!f.has_dataset(checkpoint_heldout_chroms_dataset)) return {};
-    return f.read_strings(checkpoint_heldout_chroms_dataset);
+    training_provenance p;
+    if (f.has_dataset(checkpoint_heldout_chroms_dataset)) p.heldout_chroms = f.read_strings(checkpoint_heldout_chroms_dataset);
+    if (f.has_dataset(checkpoint_validation_regions_dataset))
+        p.validation_regions = f.read_strings(checkpoint_validation_regions_dataset);
+    return p;
 }
 }  // namespace detail
 
-/// The chromosomes held out of training that checkpoint `path` records (/provenance/heldout_chroms);
-/// empty when it records none or has no such dataset.
-inline std::vector<std::string> read_checkpoint_heldout_chroms(const std::filesystem::path& path)
+/// What checkpoint `path` records as kept out of training (/provenance): the held-out chromosomes
+/// and the validation regions, each empty when it records none or has no such dataset.
+inline training_provenance read_checkpoint_provenance(const std::filesystem::path& path)
 {
     const input_file f(path);
-    return detail::read_checkpoint_heldout_chroms(f);
+    return detail::read_checkpoint_provenance(f);
 }
 
 /// Reads checkpoint `path`: its configuration, then every tensor of make_layout(config), each
@@ -350,7 +372,7 @@ inline checkpoint read_checkpoint(const std::filesystem::path& path,
         }
         ck.training = std::move(st);
     }
-    ck.heldout_chroms = detail::read_checkpoint_heldout_chroms(f);
+    ck.provenance = detail::read_checkpoint_provenance(f);
     return ck;
 }
 

@@ -110,20 +110,46 @@ pass_result run_region(const Model& model, const region_source<typename Model::s
     return r;
 }
 
-/// The model's reconstruction loss over every region of `src` (each run as `streams` streams, the
-/// hidden carried between frames): the mean over all positions in the loss, and their number.
-template <class Model>
-pass_result reconstruction_loss(const Model& model, const region_source<typename Model::scalar>& src, index_t streams)
+namespace detail {
+
+/// The weighted mean of `run(k)` (a pass_result) over regions k = 0..regions-1: reconstruction_loss
+/// of a model here and of a session (train/session.hpp).
+template <class RunRegion>
+pass_result pooled_loss(index_t regions, RunRegion&& run)
 {
     pass_result total;
-    for (index_t k = 0; k < src.regions(); ++k) {
-        const pass_result p = run_region(model, src, k, streams, true, [](index_t, const auto&, const auto*) {});
+    for (index_t k = 0; k < regions; ++k) {
+        const pass_result p = run(k);
         total.loss += p.loss * p.weight;
         total.weight += p.weight;
         total.frames += p.frames;
     }
     if (total.weight > 0) total.loss /= total.weight;
     return total;
+}
+
+/// run_model of a model here and of a session: `run(src, reconstruct, sink)` runs region 0 of
+/// `src`; the sink copies the representation [N, E] and the reconstruction [N, D] out, row-major.
+template <class T, class RunRegion>
+pass_result run_into(RunRegion&& run, const signal_view<T>& s, index_t E, index_t D, T* embedding, T* reconstruction)
+{
+    return run(single_region(s), reconstruction != nullptr,
+               [&](index_t first, const column_block<T>& emb, const column_block<T>* rec) {
+                   if (embedding) std::copy_n(emb.data(), E * emb.cols(), embedding + first * E);
+                   if (rec) std::copy_n(rec->data(), D * rec->cols(), reconstruction + first * D);
+               });
+}
+
+}  // namespace detail
+
+/// The model's reconstruction loss over every region of `src` (each run as `streams` streams, the
+/// hidden carried between frames): the mean over all positions in the loss, and their number.
+template <class Model>
+pass_result reconstruction_loss(const Model& model, const region_source<typename Model::scalar>& src, index_t streams)
+{
+    return detail::pooled_loss(src.regions(), [&](index_t k) {
+        return run_region(model, src, k, streams, true, [](index_t, const auto&, const auto*) {});
+    });
 }
 
 /// Runs the model over an in-memory signal as `streams` streams without training. Writes the
@@ -134,15 +160,9 @@ pass_result run_model(const Model& model, const signal_view<typename Model::scal
                       typename Model::scalar* embedding, typename Model::scalar* reconstruction = nullptr,
                       const progress_callback& progress = {})
 {
-    using T = typename Model::scalar;
-    const index_t E = model.embedding_size(), D = model.input_size();
-    return run_region(
-        model, single_region(s), 0, streams, reconstruction != nullptr,
-        [&](index_t first, const column_block<T>& emb, const column_block<T>* rec) {
-            if (embedding) std::copy_n(emb.data(), E * emb.cols(), embedding + first * E);
-            if (rec) std::copy_n(rec->data(), D * rec->cols(), reconstruction + first * D);
-        },
-        progress);
+    return detail::run_into(
+        [&](const auto& src, bool rec, const auto& sink) { return run_region(model, src, 0, streams, rec, sink, progress); },
+        s, model.embedding_size(), model.input_size(), embedding, reconstruction);
 }
 
 }  // namespace epilstm

@@ -152,16 +152,9 @@ std::unique_ptr<model_session> make_session(const model_config& cfg, const float
 /// model/inference.hpp; in standardized units when the session standardizes, like its training loss).
 inline pass_result reconstruction_loss(model_session& s, const region_source<float>& src, index_t streams)
 {
-    pass_result total;
-    for (index_t k = 0; k < src.regions(); ++k) {
-        const pass_result p =
-            s.run_region(src, k, streams, true, [](index_t, const column_block<float>&, const column_block<float>*) {});
-        total.loss += p.loss * p.weight;
-        total.weight += p.weight;
-        total.frames += p.frames;
-    }
-    if (total.weight > 0) total.loss /= total.weight;
-    return total;
+    return detail::pooled_loss(src.regions(), [&](index_t k) {
+        return s.run_region(src, k, streams, true, [](index_t, const column_block<float>&, const column_block<float>*) {});
+    });
 }
 
 /// run_model (model/inference.hpp) through a session: the representation [N, E] and (when not
@@ -170,14 +163,11 @@ inline pass_result reconstruction_loss(model_session& s, const region_source<flo
 inline pass_result run_model(model_session& s, const signal_view<float>& signal, index_t streams, float* embedding,
                              float* reconstruction = nullptr, const progress_callback& progress = {})
 {
-    const index_t E = s.config().embedding_size(), D = s.config().input_size;
-    return s.run_region(
-        single_region(signal), 0, streams, reconstruction != nullptr,
-        [&](index_t first, const column_block<float>& emb, const column_block<float>* rec) {
-            if (embedding) std::copy_n(emb.data(), E * emb.cols(), embedding + first * E);
-            if (rec) std::copy_n(rec->data(), D * rec->cols(), reconstruction + first * D);
+    return detail::run_into(
+        [&](const region_source<float>& src, bool rec, const auto& sink) {
+            return s.run_region(src, 0, streams, rec, sink, progress);
         },
-        progress);
+        signal, s.config().embedding_size(), s.config().input_size, embedding, reconstruction);
 }
 
 }  // namespace epilstm
