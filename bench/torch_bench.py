@@ -89,15 +89,14 @@ class LSTMAutoencoder(torch.nn.Module):
         return self.out(dh), hF[0]
 
 
-def main():
-    mode, D, H, F, B, threads = sys.argv[1], *map(int, sys.argv[2:7])
-    budget = float(sys.argv[7]) if len(sys.argv) > 7 else 3.0
-    torch.set_num_threads(threads)
+def make_step(mode, D, H, F, B, device="cpu"):
+    """One timed step of `mode` (ln-train|ln-embed|lstm-train|lstm-embed) on random input [F, B, D],
+    the hidden carried from step to step; shared with bench/gpu/torch_gpu_bench.py."""
     torch.manual_seed(0)
     kind, what = mode.split("-")
-    model = LNAutoencoder(D, H) if kind == "ln" else LSTMAutoencoder(D, H)
-    x = torch.rand(F, B, D) * 3.0
-    h = torch.zeros(B, H)
+    model = (LNAutoencoder(D, H) if kind == "ln" else LSTMAutoencoder(D, H)).to(device)
+    x = torch.rand(F, B, D, device=device) * 3.0
+    h = torch.zeros(B, H, device=device)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
 
     def train_step():
@@ -113,19 +112,33 @@ def main():
     def embed_step():
         nonlocal h
         with torch.inference_mode():
-            eh, _ = model.encode(x, h)
-            h = eh[-1] if kind == "ln" else _[0][0]
+            eh, state = model.encode(x, h)
+            h = eh[-1] if kind == "ln" else state[0][0]
 
-    step = train_step if what == "train" else embed_step
-    step()
-    step()
+    return train_step if what == "train" else embed_step
+
+
+def time_steps(step, budget, sync=lambda: None, warmup=2):
+    """Step times (seconds, sorted): `warmup` untimed steps, then at least 3 and up to 1000 steps
+    within `budget` seconds; `sync` waits for the device after each step."""
+    for _ in range(warmup):
+        step()
+    sync()
     ts = []
     start = time.perf_counter()
     while len(ts) < 3 or (time.perf_counter() - start < budget and len(ts) < 1000):
         t0 = time.perf_counter()
         step()
+        sync()
         ts.append(time.perf_counter() - t0)
-    ts.sort()
+    return sorted(ts)
+
+
+def main():
+    mode, D, H, F, B, threads = sys.argv[1], *map(int, sys.argv[2:7])
+    budget = float(sys.argv[7]) if len(sys.argv) > 7 else 3.0
+    torch.set_num_threads(threads)
+    ts = time_steps(make_step(mode, D, H, F, B), budget)
     n = F * B
     import resource
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0

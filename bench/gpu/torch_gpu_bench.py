@@ -12,13 +12,11 @@ default FP32). Timed with torch.cuda.synchronize(); prints one key=value line.
 """
 import os
 import sys
-import time
 
 import torch
-import torch.nn.functional as Fn
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from torch_bench import LNAutoencoder, LSTMAutoencoder  # noqa: E402
+from torch_bench import make_step, time_steps  # noqa: E402
 
 
 def main():
@@ -29,42 +27,7 @@ def main():
         sys.exit(77)
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
-    dev = torch.device("cuda")
-    torch.manual_seed(0)
-    kind, what = mode.split("-")
-    model = (LNAutoencoder(D, H) if kind == "ln" else LSTMAutoencoder(D, H)).to(dev)
-    x = torch.rand(F, B, D, device=dev) * 3.0
-    h = torch.zeros(B, H, device=dev)
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-
-    def train_step():
-        nonlocal h
-        opt.zero_grad(set_to_none=True)
-        xhat, hF = model(x, h)
-        loss = Fn.mse_loss(xhat, x)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        h = hF.detach()
-
-    def embed_step():
-        nonlocal h
-        with torch.inference_mode():
-            eh, st = model.encode(x, h)
-            h = eh[-1] if kind == "ln" else st[0][0]
-
-    step = train_step if what == "train" else embed_step
-    for _ in range(3):
-        step()
-    torch.cuda.synchronize()
-    ts = []
-    start = time.perf_counter()
-    while len(ts) < 3 or (time.perf_counter() - start < budget and len(ts) < 1000):
-        t0 = time.perf_counter()
-        step()
-        torch.cuda.synchronize()
-        ts.append(time.perf_counter() - t0)
-    ts.sort()
+    ts = time_steps(make_step(mode, D, H, F, B, torch.device("cuda")), budget, torch.cuda.synchronize, warmup=3)
     n = F * B
     print(f"mode=torch-gpu-{mode} gpu={torch.cuda.get_device_name(0).replace(' ', '_')} torch={torch.__version__} "
           f"D={D} H={H} F={F} B={B} pos_s={n / ts[len(ts) // 2]:.0f} best_pos_s={n / ts[0]:.0f} "
