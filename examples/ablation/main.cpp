@@ -31,6 +31,8 @@
 #include <epilstm/train/run.hpp>
 #include <epilstm/train/trainer.hpp>
 
+#include "../cli_checks.hpp"
+
 #include <CLI/CLI.hpp>
 
 #include <unistd.h>
@@ -444,6 +446,7 @@ int run(const options& o)
 int main(int argc, char** argv)
 {
     using namespace epilstm::ablation_study;
+    using namespace epilstm::cli_checks;
     options o;
     CLI::App app{"epilstm-ablation — train and score every variant of a compile-time grid (activation × normalization "
                  "× hidden size × encoder) on the same data, seed and budget"};
@@ -453,21 +456,21 @@ int main(int argc, char** argv)
         ->check(CLI::ExistingDirectory);
     app.add_option("--out,-o", o.out, "output directory (ablation.tsv, ablation.md)")->required();
     app.add_option("--heldout-chrom", o.heldout, "chromosome whose regions are held out of training")->capture_default_str();
-    app.add_option("--epochs", o.epochs, "training passes over the training regions")->check(CLI::PositiveNumber)->capture_default_str();
+    app.add_option("--epochs", o.epochs, "training passes over the training regions")->check(positive(o.epochs))->capture_default_str();
     app.add_option("--positions", o.positions, "training budget in positions instead of --epochs (stops mid-epoch)")
-        ->check(CLI::PositiveNumber);
-    app.add_option("--batch", o.batch, "streams per region during training")->check(CLI::PositiveNumber)->capture_default_str();
-    app.add_option("--lr", o.lr, "Adam learning rate")->check(CLI::PositiveNumber)->capture_default_str();
-    app.add_option("--frame-length", o.frame, "positions per frame")->check(CLI::PositiveNumber)->capture_default_str();
+        ->check(positive(o.positions));
+    app.add_option("--batch", o.batch, "streams per region during training")->check(positive(o.batch))->capture_default_str();
+    app.add_option("--lr", o.lr, "Adam learning rate")->check(positive(o.lr))->capture_default_str();
+    app.add_option("--frame-length", o.frame, "positions per frame")->check(positive(o.frame))->capture_default_str();
     app.add_option("--infer-streams", o.infer_streams, "streams per region for the held-out MSE and the embedding")
-        ->check(CLI::PositiveNumber)
+        ->check(positive(o.infer_streams))
         ->capture_default_str();
     app.add_option("--seed", o.seed, "seed of the weights, the training schedule, the folds and XGBoost")->capture_default_str();
-    app.add_option("--threads", o.threads, "threads for training and XGBoost (1: the positions/s of every variant on one core)")->check(CLI::PositiveNumber)->capture_default_str();
-    app.add_option("--folds", o.folds, "cross-chromosome folds")->check(CLI::Range(3, 1000))->capture_default_str();
-    app.add_option("--xgb-rounds", o.max_rounds, "XGBoost rounds at most")->check(CLI::PositiveNumber)->capture_default_str();
+    app.add_option("--threads", o.threads, "threads for training and XGBoost (1: the positions/s of every variant on one core)")->check(positive(o.threads))->capture_default_str();
+    app.add_option("--folds", o.folds, "cross-chromosome folds")->check(in_range(o.folds, 3, 1000))->capture_default_str();
+    app.add_option("--xgb-rounds", o.max_rounds, "XGBoost rounds at most")->check(positive(o.max_rounds))->capture_default_str();
     app.add_option("--xgb-early-stopping", o.early_stopping, "XGBoost rounds without a better validation AP before stopping")
-        ->check(CLI::PositiveNumber)
+        ->check(positive(o.early_stopping))
         ->capture_default_str();
     app.add_option("--tasks", o.tasks, "downstream tasks (gene_expression, promoter_enhancer, domain_boundary, replication_timing)")
         ->delimiter(',')
@@ -480,7 +483,7 @@ int main(int argc, char** argv)
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         if (e.get_exit_code() == 0) return app.exit(e);
-        std::fprintf(stderr, "epilstm-ablation: error: %s (see --help)\n", e.what());
+        std::fprintf(stderr, "epilstm-ablation: error: %s\n", epilstm::cli_checks::parse_error_message(e).c_str());
         return 2;
     }
     try {

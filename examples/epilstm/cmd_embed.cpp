@@ -213,7 +213,7 @@ command add_embed_command(CLI::App& app)
     c->add_option("--streams", o->streams,
                   "streams per region (1: exactly what `reconstruct` computes; more: faster, with a fresh "
                   "hidden state at each stream start)")
-        ->check(CLI::PositiveNumber)
+        ->check(positive(o->streams))
         ->capture_default_str();
     add_device_option(c, o->device);
     c->add_option("--bedgraph", o->bedgraph_dir, "also write DIR/feature_<j>.bedGraph for each chosen feature");

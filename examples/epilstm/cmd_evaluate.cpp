@@ -118,14 +118,14 @@ command add_evaluate_command(CLI::App& app)
     c->add_option("--promoters", o->promoters, "BED of promoter windows (.gz allowed) for the promoter MSE")->check(CLI::ExistingFile);
     c->add_option("--genes", o->genes, "BED of gene bodies (.gz allowed) for the gene-body MSE")->check(CLI::ExistingFile);
     c->add_option("--score", o->score, "per-position score to correlate with each feature: bigWig, bedGraph or BED (.gz allowed)")->check(CLI::ExistingFile);
-    c->add_option("--folds", o->eval.folds, "number of chromosome folds (fewer chromosomes: one fold each)")->check(CLI::PositiveNumber)->capture_default_str();
+    c->add_option("--folds", o->eval.folds, "number of chromosome folds (fewer chromosomes: one fold each)")->check(positive(o->eval.folds))->capture_default_str();
     c->add_option("--seed", o->eval.seed, "seed of the fold assignment and XGBoost (and of the control when the checkpoint has none)")->capture_default_str();
     c->add_option("--seeds", o->eval.seeds, "repeat the fold assignment and XGBoost with seeds seed .. seed+N-1 and report "
-                                            "mean ± sd over them")->check(CLI::PositiveNumber)->capture_default_str();
-    c->add_option("--upstream", o->eval.upstream, "promoter window upstream of the TSS (bp)")->check(CLI::NonNegativeNumber)->capture_default_str();
+                                            "mean ± sd over them")->check(positive(o->eval.seeds))->capture_default_str();
+    c->add_option("--upstream", o->eval.upstream, "promoter window upstream of the TSS (bp)")->check(non_negative(o->eval.upstream))->capture_default_str();
     c->add_option("--streams", o->streams, "streams per region when embedding the control and reconstructing (default: "
-                                           "the embedding's recorded stream count, else 1 as `epilstm embed`)")->check(CLI::PositiveNumber);
-    c->add_option("--threads", o->eval.threads, "XGBoost threads")->check(CLI::PositiveNumber)->capture_default_str();
+                                           "the embedding's recorded stream count, else 1 as `epilstm embed`)")->check(positive(o->streams));
+    c->add_option("--threads", o->eval.threads, "XGBoost threads")->check(positive(o->eval.threads))->capture_default_str();
     c->add_option("--tasks", o->eval.tasks, "tasks: gene_expression, promoter_enhancer, domain_boundary, replication_timing")->delimiter(',')->capture_default_str();
     return {c, [o, heldout, validation] {
                 o->heldout_given = heldout->count() > 0;

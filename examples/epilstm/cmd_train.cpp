@@ -340,18 +340,18 @@ command add_train_command(CLI::App& app)
     c->add_option("--regions", o->regions, "store regions to train on (default: all)")->delimiter(',');
     c->add_option("--model,-m", o->model, "checkpoint to write (atomically) and to read with --resume")->required();
     c->add_option("--epochs,-e", o->epochs, "epochs in total (a resumed run continues up to this)")
-        ->check(CLI::PositiveNumber)
+        ->check(positive(o->epochs))
         ->capture_default_str();
     c->add_option("--batch,-B", o->batch, "streams per region; a minibatch is one frame of each")
-        ->check(CLI::PositiveNumber)
+        ->check(positive(o->batch))
         ->capture_default_str();
-    c->add_option("--lr", o->lr, "Adam learning rate")->check(CLI::PositiveNumber)->capture_default_str();
+    c->add_option("--lr", o->lr, "Adam learning rate")->check(positive(o->lr))->capture_default_str();
     c->add_option("--clip", o->clip, "global gradient-norm clip (0 disables)")->capture_default_str();
     c->add_flag("--shuffle", o->shuffle, "interleave the frame batches of different regions at random each epoch");
     c->add_option("--mix-frames", o->mix_frames,
                   "mix the genome in every minibatch: cut regions into segments of at most this many frames, shuffle "
                   "them each epoch and take --batch of them per minibatch (0: --batch streams of one region)")
-        ->check(CLI::NonNegativeNumber)
+        ->check(non_negative(o->mix_frames))
         ->capture_default_str();
     c->add_flag("--standardize", o->standardize,
                 "standardize every track (mean and sd of the training regions, stored in the checkpoint; "
@@ -366,15 +366,15 @@ command add_train_command(CLI::App& app)
                   "--resume keeps them)")
         ->delimiter(',');
     c->add_option("--patience", o->patience, "with validation: stop after this many epochs without improvement (0: never)")
-        ->check(CLI::NonNegativeNumber)
+        ->check(non_negative(o->patience))
         ->capture_default_str();
     c->add_option("--lr-patience", o->lr_patience,
                   "with validation: multiply the learning rate by --lr-decay after every this many epochs without "
                   "improvement (0: constant rate)")
-        ->check(CLI::NonNegativeNumber)
+        ->check(non_negative(o->lr_patience))
         ->capture_default_str();
     c->add_option("--lr-decay", o->lr_decay, "learning-rate factor of --lr-patience")
-        ->check(CLI::Range(1e-6, 1.0))
+        ->check(in_range(o->lr_decay, 1e-6, 1.0))
         ->capture_default_str();
     c->add_option("--best-model", o->best_model, "where the best epoch's checkpoint goes (default: <model>.best.h5)");
     c->add_option("--checkpoint-minutes", o->checkpoint_minutes,

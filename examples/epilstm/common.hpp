@@ -8,6 +8,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "../cli_checks.hpp"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -22,6 +24,11 @@
 #include <vector>
 
 namespace epilstm::cli {
+
+using cli_checks::in_range;
+using cli_checks::non_negative;
+using cli_checks::positive;
+
 
 namespace fs = std::filesystem;
 using rowmajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
@@ -168,9 +175,9 @@ struct model_options {
 inline void add_model_options(CLI::App* c, model_options& o)
 {
     c->add_option("--hidden-size,-H", o.hidden, "hidden size H (the representation is H wide; 2H bidirectional)")
-        ->check(CLI::PositiveNumber)
+        ->check(positive(o.hidden))
         ->capture_default_str();
-    c->add_option("--frame-length,-F", o.frame, "positions per frame F")->check(CLI::PositiveNumber)->capture_default_str();
+    c->add_option("--frame-length,-F", o.frame, "positions per frame F")->check(positive(o.frame))->capture_default_str();
     // The choices come from the one list of run-time variants (model/variant_list.hpp); config_from
     // checks the values, so a bad one is the library's one-line error naming the allowed values.
     c->add_option("--activation", o.activation, "cell activation φ: " + choices_help(activation_names))

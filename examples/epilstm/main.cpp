@@ -48,7 +48,7 @@ int main(int argc, char** argv)
     } catch (const CLI::CallForVersion& e) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
-        std::fprintf(stderr, "epilstm: error: %s (see --help)\n", e.what());
+        std::fprintf(stderr, "epilstm: error: %s\n", epilstm::cli_checks::parse_error_message(e).c_str());
         return 2;
     }
 

@@ -5,6 +5,8 @@
 // stdout. Every user error is an epilstm::error; nothing is written at --out unless all succeeds.
 #include "prepare.hpp"
 
+#include "../cli_checks.hpp"
+
 #include <epilstm/data/transform.hpp>
 #include <epilstm/io/prepare.hpp>
 
@@ -50,7 +52,7 @@ CLI::App* add_prepare_command(CLI::App& app)
     dir->excludes(man);
     c->add_option("--genome", o.genome, "chrom sizes file (chrom<TAB>size) of the bigWigs' genome build")->required();
     c->add_option("--regions", o.regions, "regions BED (chrom, start, end[, name]); default: whole chromosomes");
-    c->add_option("--bin-size", o.bin_size, "bin size in bases")->check(CLI::PositiveNumber)->capture_default_str();
+    c->add_option("--bin-size", o.bin_size, "bin size in bases")->check(epilstm::cli_checks::positive(o.bin_size))->capture_default_str();
     c->add_option("--transform", o.transform, "asinh | none")->capture_default_str();
     c->add_option("--out,-o", o.out, "signal store to write (HDF5)")->required();
     c->add_flag("--quiet,-q", o.quiet, "no progress lines");

@@ -30,6 +30,9 @@ awk -F'\t' 'NR > 1 && ($1 ~ /^(ENr231|ENr112|ENr113|ENr221|ENr334|ENm010|ENr321|
     --regions regions.bed --out store.h5 -q >prep.txt 2>&1 \
     && ok "prepare a 9-region store" || { fail "prepare: $(cat prep.txt)"; echo "$passed passed, $failures failed"; exit 1; }
 
+expect_error "--folds 2: one short range message" "epilstm-ablation: error: --folds must be an integer from 3 to 1000 (got 2)" \
+    "$abl" --store store.h5 --labels-dir "$labels" --out never --folds 2
+
 args=(--store store.h5 --labels-dir "$labels" --variants softsign/layer_norm/H8/uni,tanh/none/H8/bi
       --positions 6000 --batch 8 --folds 3 --xgb-rounds 20 --xgb-early-stopping 5 --seed 3)
 "$abl" "${args[@]}" --out run1 >run1.txt 2>run1.err && ok "a two-variant study runs" \

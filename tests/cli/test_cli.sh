@@ -31,6 +31,29 @@ expect_error() {
     && grep -q -- "--wiring.*paper | own_cell" help.txt && grep -q "16 variants" help.txt \
     && ok "train --help lists its options" || fail "train --help"
 
+# Range checks: one short line naming the option, what it must be and what it got.
+expect_exact() {  # <name> <expected stderr line> <command...>: exit 2, exactly that one line
+    local name=$1 want=$2; shift 2
+    "$@" >stdout.txt 2>stderr.txt; local rc=$?
+    if [ "$rc" -eq 2 ] && [ "$(cat stderr.txt)" = "$want" ]; then ok "$name"; else
+        fail "$name (exit $rc, want '$want'; stderr: $(cat stderr.txt))"; fi
+}
+expect_exact "--batch 0" "epilstm: error: --batch must be a positive integer (got 0)" \
+    "$bin" train --matrix "$fix/pilot_slice.h5" --model never.h5 --batch 0
+expect_exact "--hidden-size 1.5" "epilstm: error: --hidden-size must be a positive integer (got 1.5)" \
+    "$bin" init --tracks 3 --hidden-size 1.5 --out never.h5
+expect_exact "--lr -1" "epilstm: error: --lr must be a positive number (got -1)" \
+    "$bin" train --matrix "$fix/pilot_slice.h5" --model never.h5 --lr -1
+expect_exact "--lr nan" "epilstm: error: --lr must be a positive number (got nan)" \
+    "$bin" train --matrix "$fix/pilot_slice.h5" --model never.h5 --lr nan
+expect_exact "--patience -2" "epilstm: error: --patience must be a non-negative integer (got -2)" \
+    "$bin" train --matrix "$fix/pilot_slice.h5" --model never.h5 --patience -2
+expect_exact "--lr-decay 2" "epilstm: error: --lr-decay must be a number from 1e-06 to 1 (got 2)" \
+    "$bin" train --matrix "$fix/pilot_slice.h5" --model never.h5 --lr-decay 2
+expect_exact "embed --streams 0" "epilstm: error: --streams must be a positive integer (got 0)" \
+    "$bin" embed --model "$fix/parity/softsign_layer_norm.model.h5" --matrix "$fix/pilot_slice.h5" --out never.h5 --streams 0
+[ ! -e never.h5 ] && ok "a refused value writes nothing" || fail "never.h5 written"
+
 # 1. reconstruct matches the PyTorch reference on every parity fixture.
 for v in softsign_layer_norm tanh_layer_norm softsign_none tanh_none; do
     if "$bin" reconstruct --model "$fix/parity/$v.model.h5" --matrix "$fix/parity/$v.matrix.h5" --out "$v.out.h5" >/dev/null \

@@ -71,6 +71,7 @@ mkdir -p labels/expression labels/pei labels/tads
     done
     printf 'G_Y\tchrY\t2000000\t+\tprotein_coding\t1\tw\n'
     printf 'G_out1\tchr1\t151500000\t+\tprotein_coding\t0\tw\nG_out2\tchr2\t10000\t-\tprotein_coding\t1\tw\n'
+    printf 'G_nan\tchr1\t151210000\t+\tprotein_coding\tNaN\tw\n'  # no label: skipped and reported
 } >labels/expression/TEST.E116.gene_expressed.dev.tsv
 # Promoter–enhancer: every pair non-interacting (a single class).
 {
@@ -94,6 +95,8 @@ full=("${args[@]}" --model model.h5 --heldout-chroms chr12 --validation-regions 
     || fail "evaluate (exit $rc): $(tail -5 eval1.txt)"
 r=out1/report.md
 has $r "chromosome chrY absent from the representation" && ok "report: label on an absent chromosome" || fail "no absent-chromosome note"
+has $r "1 records dropped: TEST.E116.gene_expressed.dev.tsv: rows whose label is NaN, infinite or empty (skipped)" \
+    && ok "report: a NaN label row skipped and counted" || fail "no NaN-row note: $(grep -m2 dropped $r)"
 has $r "2 of 51 loci skipped: outside the embedded regions" && ok "report: loci outside the regions, counted" || fail "no outside-regions note"
 has $r "promoter_enhancer / TEST: task skipped: all 3 usable loci have label 0" && ok "report: single-class task" || fail "no single-class note"
 has $r "domain_boundary / TEST: task skipped: no labelled loci" && ok "report: empty task" || fail "no empty-task note"

@@ -83,3 +83,30 @@ TEST_CASE("generic BED labels and their errors")
     CHECK_THROWS_AS(load_bed_labels("/nonexistent/x.bed", aggregation::window, "t", "c"), epilstm::input_error);
     for (const auto& f : {p, pair, bad, empty_iv}) fs::remove(f);
 }
+
+TEST_CASE("rows that cannot be scored (NaN, inf, empty, NA) are skipped and counted per file; garbage is an error")
+{
+    // Replication timing: real Koren et al. files have NaN rt values.
+    const auto rt = write_tmp("nan.rt.bed", "chr8\t100\t101\t0.5\tR\nchr8\t200\t201\tNaN\tR\nchr8\t300\t301\t-inf\tR\n"
+                                            "chr8\t400\t401\t\tR\nchr8\t40000\t40001\t-0.1\tR\nchr8\t40100\t40101\tNA\tR\n");
+    const auto s = load_replication_timing_labels(rt, "GM12878", 40000);
+    REQUIRE(s.loci.size() == 2);
+    CHECK(s.loci[0].label == 1);  // the mean of the finite values only: 0.5
+    CHECK(s.loci[1].label == 0);
+    const std::string reason = rt.filename().string() + ": rows whose rt is NaN, infinite or empty (skipped)";
+    REQUIRE(s.dropped.count(reason) == 1);
+    CHECK(s.dropped.at(reason) == 4);
+    const auto garbage = write_tmp("garbage.rt.bed", "chr8\t100\t101\t0.5x\tR\n");
+    CHECK_THROWS_WITH(load_replication_timing_labels(garbage, "GM12878"), Catch::Contains(":1: rt '0.5x' is not a finite number"));
+
+    // 0/1 labels: a missing label skips the row; "2" stays an error.
+    const auto bed = write_tmp("na.bed", "chr1\t100\t200\t1\nchr1\t300\t400\tNA\nchr1\t500\t600\tnan\nchr1\t700\t800\t0\n");
+    const auto b = load_bed_labels(bed, aggregation::window, "t", "c");
+    CHECK(b.loci.size() == 2);
+    CHECK(b.dropped.at(bed.filename().string() + ": rows whose label is NaN, infinite or empty (skipped)") == 2);
+    const auto expr = write_tmp("na.expr.tsv", "g1\tchr1\t10001\t+\tprotein_coding\tNaN\tR\ng2\tchr1\t20001\t-\tlincRNA\t0\tR\n");
+    const auto e = load_expression_labels(expr, "GM12878");
+    CHECK(e.loci.size() == 1);
+    CHECK(e.dropped.size() == 1);
+    for (const auto& f : {rt, garbage, bed, expr}) fs::remove(f);
+}

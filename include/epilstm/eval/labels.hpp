@@ -18,6 +18,7 @@
 #include <epilstm/io/genome.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -125,6 +126,24 @@ inline double parse_double(std::string_view s, const std::filesystem::path& path
                       "' is not a finite number");
 }
 
+/// A value that says "no value" rather than a malformed one: empty, ".", NA, NaN, null or an
+/// infinity (any case). Rows with such a value cannot be scored: they are skipped and counted.
+inline bool is_missing_value(std::string_view s)
+{
+    std::string l;
+    for (char c : s) l += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (const char* m : {"", ".", "na", "n/a", "nan", "-nan", "+nan", "null", "none", "inf", "+inf", "-inf",
+                          "infinity", "+infinity", "-infinity"})
+        if (l == m) return true;
+    return false;
+}
+
+/// The reason under which label_set::dropped counts the unscorable rows of `path`.
+inline std::string unscorable_reason(const std::filesystem::path& path, const char* what)
+{
+    return path.filename().string() + ": rows whose " + what + " is NaN, infinite or empty (skipped)";
+}
+
 inline int parse_label(std::string_view s, const std::filesystem::path& path, std::size_t lineno)
 {
     if (s == "0") return 0;
@@ -175,6 +194,10 @@ inline label_set load_bed_labels(const std::filesystem::path& path, aggregation 
             l.start = a;
             l.end = b;
         }
+        if (detail::is_missing_value(f[label_col])) {
+            ++s.dropped[detail::unscorable_reason(path, "label")];
+            return;
+        }
         l.label = detail::parse_label(f[label_col], path, ln);
         if (f.size() > label_col + 1) l.name = std::string(f[label_col + 1]);
         s.loci.push_back(std::move(l));
@@ -205,6 +228,10 @@ inline label_set load_expression_labels(const std::filesystem::path& path, std::
             throw input_error(path.string() + ":" + std::to_string(ln) + ": strand '" + std::string(f[3]) +
                               "' is not + or -");
         }
+        if (detail::is_missing_value(f[5])) {
+            ++s.dropped[detail::unscorable_reason(path, "label")];
+            return;
+        }
         l.label = detail::parse_label(f[5], path, ln);
         s.loci.push_back(std::move(l));
     });
@@ -223,6 +250,10 @@ inline label_set load_pei_labels(const std::filesystem::path& path, std::string 
                    pe = detail::parse_int(f[5], path, ln, "promoter_end");
         detail::check_interval(es, ee, path, ln);
         detail::check_interval(ps, pe, path, ln);
+        if (detail::is_missing_value(f[6])) {
+            ++s.dropped[detail::unscorable_reason(path, "label")];
+            return;
+        }
         const int label = detail::parse_label(f[6], path, ln);
         if (f[0] != f[3]) {
             ++s.dropped["enhancer and promoter on different chromosomes"];
@@ -249,8 +280,13 @@ inline label_set load_replication_timing_labels(const std::filesystem::path& pat
     detail::for_each_record(path, 4, 1, [&](const auto& f, std::size_t ln) {
         const auto a = detail::parse_int(f[1], path, ln, "start");
         if (a < 0) throw input_error(path.string() + ":" + std::to_string(ln) + ": negative start");
+        if (detail::is_missing_value(f[3])) {
+            ++s.dropped[detail::unscorable_reason(path, "rt")];
+            return;
+        }
+        const double rt = detail::parse_double(f[3], path, ln, "rt");
         auto& b = bins[{std::string(f[0]), a / bin}];
-        b.first += detail::parse_double(f[3], path, ln, "rt");
+        b.first += rt;
         b.second += 1;
     });
     for (const auto& [key, sum] : bins) {
