@@ -54,6 +54,19 @@ expect_exact "embed --streams 0" "epilstm: error: --streams must be a positive i
     "$bin" embed --model "$fix/parity/softsign_layer_norm.model.h5" --matrix "$fix/pilot_slice.h5" --out never.h5 --streams 0
 [ ! -e never.h5 ] && ok "a refused value writes nothing" || fail "never.h5 written"
 
+# A checkpoint whose weights were damaged on disk: one error naming file and dataset, nothing written.
+"$bin" init --matrix "$fix/pilot_slice.h5" --hidden-size 4 --seed 1 --out damaged.h5 >/dev/null
+"$py" - damaged.h5 <<'PY'
+import h5py, sys
+with h5py.File(sys.argv[1], 'r') as f:
+    info = f['encoder/W_x'].id.get_chunk_info(0)
+with open(sys.argv[1], 'r+b') as g:
+    g.seek(info.byte_offset + 5); b = g.read(1); g.seek(info.byte_offset + 5); g.write(bytes([b[0] ^ 0x5a]))
+PY
+expect_error "a damaged checkpoint is refused" "damaged.h5: reading dataset /encoder/W_x failed: checksum mismatch" \
+    "$bin" reconstruct --model damaged.h5 --matrix "$fix/pilot_slice.h5" --out never.h5
+[ ! -e never.h5 ] && ok "a damaged checkpoint writes nothing" || fail "never.h5 written from a damaged checkpoint"
+
 # 1. reconstruct matches the PyTorch reference on every parity fixture.
 for v in softsign_layer_norm tanh_layer_norm softsign_none tanh_none; do
     if "$bin" reconstruct --model "$fix/parity/$v.model.h5" --matrix "$fix/parity/$v.matrix.h5" --out "$v.out.h5" >/dev/null \

@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "../support/damage.hpp"
 #include "../support/scratch.hpp"
 
 #include <unistd.h>
@@ -168,6 +169,27 @@ TEST_CASE("a checkpoint round-trips exactly", "[io][checkpoint]")
         CHECK(ck.config == other);
         CHECK(ck.params == p2);
         CHECK_FALSE(io::input_file(file).has("/encoder/ln_x"));
+    }
+}
+
+TEST_CASE("a checkpoint whose bytes were damaged on disk is refused, naming the dataset", "[io][checkpoint][integrity]")
+{
+    temp_dir dir;
+    const fs::path file = dir / "M.h5";
+    model_config cfg;
+    cfg.input_size = 7;
+    cfg.hidden_size = 5;
+    cfg.frame_length = 20;
+    const parameter_layout layout = spec_layout(cfg);
+    const Eigen::VectorXf params = random_params(layout, 3);
+    const io::optimizer_state opt{random_params(layout, 4), random_params(layout, 5).cwiseAbs(), 9};
+    for (const std::string ds : {"/encoder/W_x", "/decoder/out/b", "/optimizer/v"}) {
+        io::write_checkpoint(file, cfg, layout, params, &opt);
+        REQUIRE_NOTHROW(io::read_checkpoint(file, spec_layout));
+        epilstm::testing::damage_dataset(file, ds);
+        CHECK_THROWS_AS(io::read_checkpoint(file, spec_layout), epilstm::io_error);
+        CHECK_THROWS_WITH(io::read_checkpoint(file, spec_layout),
+                          Contains(file.string() + ": reading dataset " + ds + " failed: checksum mismatch"));
     }
 }
 

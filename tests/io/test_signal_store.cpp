@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "../support/damage.hpp"
 #include "../support/scratch.hpp"
 
 #include <unistd.h>
@@ -227,6 +228,23 @@ TEST_CASE("signal_store: foreign, truncated and inconsistent files name the file
         CHECK_THROWS_WITH(io::signal_store(f), Catch::Contains("noregion.h5") && Catch::Contains("/regions/r1/missing"));
     }
     fs::remove(good);
+}
+
+TEST_CASE("signal_store: a chunk damaged on disk is refused, naming the file and the dataset", "[signal_store][integrity]")
+{
+    for (const std::string ds : {"/regions/r1/signal", "/regions/r1/missing"}) {
+        const fs::path out = scratch("damaged.h5");
+        write_store(out, 4096);
+        // Byte 40 of the first chunk: inside the deflated data, which the Fletcher-32 checksum covers.
+        epilstm::testing::damage_dataset(out, ds, 40);
+        const io::signal_store s(out);  // the metadata is intact
+        std::vector<float> x(30);
+        CHECK_THROWS_WITH((s.read_positions(0, 0, 10, x.data()), s.read_missing(0, 0, 10)),
+                          Catch::Contains(out.string()) && Catch::Contains(ds) &&
+                              Catch::Contains("checksum mismatch, the file is damaged"));
+        CHECK_NOTHROW(s.read_positions(1, 0, 10, x.data()));  // another region's chunks are fine
+        fs::remove(out);
+    }
 }
 
 TEST_CASE("signal_store_writer: an unfinished write leaves the existing store untouched", "[signal_store]")

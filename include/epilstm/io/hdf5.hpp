@@ -43,21 +43,41 @@ namespace epilstm::io {
 /// A dense float matrix in HDF5's (row-major) order.
 using row_matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
-/// Turns off HDF5's automatic printing of its error stack (for the calling thread; the library is
-/// built thread-safe, so the setting is per thread). Called by every entry point of this module.
-inline void silence_hdf5_errors() noexcept
+namespace detail {
+
+/// HDF5's description of a failed Fletcher-32 check (H5Zfletcher32.c).
+inline constexpr std::string_view checksum_marker = "Fletcher32 checksum";
+
+/// Set when an HDF5 call of this thread failed on a checksum; translate_h5_errors reads it.
+inline thread_local bool checksum_failure_seen = false;
+
+/// HDF5's "automatic" error handler, which it calls when an API call fails, while the error stack
+/// still holds the reason (the next call, e.g. a handle closed while unwinding, clears it): prints
+/// nothing, notes a failed checksum.
+inline herr_t note_hdf5_error(hid_t stack, void*) noexcept
 {
-    try {
-        H5::Exception::dontPrint();
-    } catch (...) {
-    }
+    H5Ewalk2(stack, H5E_WALK_DOWNWARD,
+             [](unsigned, const H5E_error2_t* e, void*) -> herr_t {
+                 if (e->desc && std::string_view(e->desc).find(checksum_marker) != std::string_view::npos)
+                     checksum_failure_seen = true;
+                 return 0;
+             },
+             nullptr);
+    return 0;
 }
+
+}  // namespace detail
+
+/// Turns off HDF5's automatic printing of its error stack (for the calling thread; the library is
+/// built thread-safe, so the setting is per thread) and installs detail::note_hdf5_error in its
+/// place. Called by every entry point of this module.
+inline void silence_hdf5_errors() noexcept { H5Eset_auto2(H5E_DEFAULT, detail::note_hdf5_error, nullptr); }
 
 /// How a dataset is stored. The defaults give a contiguous, uncompressed dataset.
 struct write_options {
-    bool compress = false;      ///< chunked + shuffle + deflate
+    bool compress = false;      ///< shuffle + deflate
     int deflate_level = 4;      ///< 1 (fast) .. 9 (small); used when compress
-    index_t chunk_rows = 0;     ///< rows per chunk; 0 = about 1 MiB per chunk. Nonzero alone also chunks.
+    index_t chunk_rows = 0;     ///< rows per chunk; 0 = about 1 MiB per chunk
 };
 
 namespace detail {
@@ -114,13 +134,23 @@ inline std::string describe_type(const H5::DataType& type)
     }
 }
 
-/// Runs f, turning any H5::Exception into an io_error "<file>: <doing>: <HDF5's reason>".
+/// Every numeric dataset epilstm writes is chunked and carries HDF5's Fletcher-32 checksum of each
+/// chunk, added last in the filter pipeline so that it covers the bytes on disk. HDF5 verifies it
+/// on every read: a damaged byte is an error naming the file and dataset, never a different number.
+inline void add_checksum(H5::DSetCreatPropList& dcpl) { dcpl.setFletcher32(); }
+
+/// Runs f, turning any H5::Exception into an io_error "<file>: <doing>: <HDF5's reason>" (a failed
+/// checksum: "<file>: <doing> failed: checksum mismatch, the file is damaged").
 template <class F>
 decltype(auto) translate_h5_errors(const std::filesystem::path& file, std::string_view doing, F&& f)
 {
+    checksum_failure_seen = false;
     try {
         return std::forward<F>(f)();
     } catch (const H5::Exception& e) {
+        if (checksum_failure_seen)
+            throw io_error(file.string() + ": " + std::string(doing) +
+                           " failed: checksum mismatch, the file is damaged (its bytes differ from what was written)");
         std::string reason = e.getDetailMsg();
         throw io_error(file.string() + ": " + std::string(doing) + " failed" +
                        (reason.empty() ? std::string() : " (HDF5: " + reason + ")"));
@@ -817,7 +847,7 @@ private:
             hsize_t total = 1;
             for (int i = 0; i < rank; ++i) total *= dims[i];
             H5::DSetCreatPropList dcpl;
-            if ((opt.compress || opt.chunk_rows > 0) && total > 0) {
+            if (total > 0) {  // chunked, for the checksum (an empty dataset has no data to damage)
                 hsize_t row_elems = 1;
                 for (int i = 1; i < rank; ++i) row_elems *= dims[i];
                 const hsize_t row_bytes = row_elems * file_type.getSize();
@@ -831,6 +861,7 @@ private:
                     dcpl.setShuffle();
                     dcpl.setDeflate(std::clamp(opt.deflate_level, 1, 9));
                 }
+                detail::add_checksum(dcpl);
             }
             H5::DataSet ds = file_->createDataSet(full, file_type, space, dcpl, H5::DSetAccPropList::DEFAULT,
                                                  intermediate_groups());

@@ -341,6 +341,7 @@ public:
             dcpl.setChunk(2, chunk);
             dcpl.setShuffle();
             dcpl.setDeflate(deflate_);
+            detail::add_checksum(dcpl);
             signal_ = f.createDataSet(g + "/signal", H5::PredType::IEEE_F32LE, H5::DataSpace(2, dims), dcpl);
             const hsize_t mdims[1] = {n};
             const hsize_t mchunk[1] = {chunk[1]};
@@ -348,6 +349,7 @@ public:
             mcpl.setChunk(1, mchunk);
             mcpl.setShuffle();
             mcpl.setDeflate(deflate_);
+            detail::add_checksum(mcpl);
             missing_ = f.createDataSet(g + "/missing", H5::PredType::STD_U8LE, H5::DataSpace(1, mdims), mcpl);
         });
         out_.write_string_attribute(g + "/signal", "chrom", chrom);
@@ -430,8 +432,13 @@ private:
             const hsize_t dims[1] = {v.size()};
             H5::LinkCreatPropList lcpl;
             lcpl.setCreateIntermediateGroup(true);
-            H5::DataSet ds = out_.h5().createDataSet(name, H5::PredType::STD_I64LE, H5::DataSpace(1, dims),
-                                                     H5::DSetCreatPropList::DEFAULT, H5::DSetAccPropList::DEFAULT, lcpl);
+            H5::DSetCreatPropList dcpl;
+            if (!v.empty()) {
+                dcpl.setChunk(1, dims);
+                detail::add_checksum(dcpl);
+            }
+            H5::DataSet ds = out_.h5().createDataSet(name, H5::PredType::STD_I64LE, H5::DataSpace(1, dims), dcpl,
+                                                     H5::DSetAccPropList::DEFAULT, lcpl);
             if (!v.empty()) ds.write(v.data(), H5::PredType::NATIVE_LLONG);
         });
     }
