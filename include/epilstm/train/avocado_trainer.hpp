@@ -360,11 +360,11 @@ public:
                               region.name + "' has " + std::to_string(region.positions()));
         const index_t r = model_->add_region(std::move(region));
         std::vector<avocado_region_slot<T>> slots(1);
+        const detail::splitmix64 saved = rng_;  // the training stream is not consumed by a fit
         try {
             prepare_moments_for(slots[0], model_->region(r));
             avocado_pair_sampler sampler;
             sampler.add(data, r, model_->track_count());
-            detail::splitmix64 saved = rng_;
             rng_ = detail::splitmix64(seed);
             auto grads = model_->make_gradients();
             const long n = steps_for(sampler.pairs());
@@ -383,6 +383,7 @@ public:
             rng_ = saved;
             if (report) *report = rep;
         } catch (...) {
+            rng_ = saved;
             model_->take_region(r);
             throw;
         }
@@ -392,8 +393,7 @@ public:
     /// The mean squared error over every observed pair of `data` for a model region (evaluation).
     T loss(index_t model_region, const avocado_region_data<T>& data, index_t chunk = 8192) const
     {
-        avocado_pair_sampler all;
-        all.add(data, model_region, model_->track_count());
+        avocado_pair_sampler{}.add(data, model_region, model_->track_count());  // the shape checks
         const auto y = model_->reconstruct(model_region, chunk);
         double sum = 0;
         long count = 0;
