@@ -334,6 +334,16 @@ public:
         return static_cast<index_t>(regions_.size()) - 1;
     }
 
+    /// Removes region r and returns it (the regions after it move down one index). Gradients made
+    /// before must be remade. input_error for an index out of range.
+    avocado_region<T> take_region(index_t r)
+    {
+        checked_region(r, "take_region");
+        avocado_region<T> out = std::move(regions_[static_cast<std::size_t>(r)]);
+        regions_.erase(regions_.begin() + r);
+        return out;
+    }
+
     /// Keras' defaults (header comment) from one seed: dense, Ct, As, then every region's factors.
     void initialize(std::uint64_t seed)
     {
