@@ -212,7 +212,7 @@ public:
         matrix dcols = tensor("output/W").transpose() * dout;  // [9·C2, g²B]
         matrix dd(C2, P * B);
         col2im(dcols, C2, B, dd.data());
-        dd.array() *= (c.d.array() > T(0)).template cast<T>();  // through the decoder's ReLU
+        dd.array() *= (cmap(c.d.data(), C2, P * B).array() > T(0)).template cast<T>();  // the decoder's ReLU ([C2·g², B] read as [C2, g²B])
         const cmap dd_flat(dd.data(), F, B);
         // decoder dense
         gtensor(grad, "decoder/W").noalias() = dd_flat * c.embedding.transpose();
