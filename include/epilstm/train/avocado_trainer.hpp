@@ -36,6 +36,7 @@
 #pragma once
 
 #include <epilstm/backend/cpu/cpu_device.hpp>
+#include <epilstm/backend/kernels.hpp>
 #include <epilstm/config.hpp>
 #include <epilstm/detail/random.hpp>
 #include <epilstm/error.hpp>
@@ -256,18 +257,10 @@ void avocado_lazy_adam_step(Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>& th
         const T c1 = static_cast<T>(1 - std::pow(o.beta1, static_cast<double>(k)));
         const T c2 = static_cast<T>(1 - std::pow(o.beta2, static_cast<double>(k)));
         const T step_size = static_cast<T>(o.learning_rate) / c1, inv_sqrt_c2 = T(1) / std::sqrt(c2);
-        T* p = theta.col(c).data();
-        const T* gc = g.values.col(c).data();
-        T* m = s.m.col(c).data();
-        T* v = s.v.col(c).data();
-        for (index_t i = 0; i < theta.rows(); ++i) {  // the same arithmetic as kernels::adam_update
-            const T gi = gc[i];
-            const T mi = b1 * m[i] + (T(1) - b1) * gi;
-            const T vi = b2 * v[i] + (T(1) - b2) * (gi * gi);
-            m[i] = mi;
-            v[i] = vi;
-            p[i] -= step_size * mi / (std::sqrt(vi) * inv_sqrt_c2 + eps);
-        }
+        // The dense Adam's own element update (kernels::adam_update), on this column only.
+        const kernels::adam_update<T> update{theta.col(c).data(), g.values.col(c).data(), s.m.col(c).data(),
+                                             s.v.col(c).data(), b1, b2, step_size, inv_sqrt_c2, eps};
+        for (index_t i = 0; i < theta.rows(); ++i) update(i);
     }
 }
 
