@@ -136,8 +136,15 @@ TEST_CASE("compressed chunked datasets round-trip", "[io][hdf5]")
         H5::H5File f(file.c_str(), H5F_ACC_RDONLY);
         const H5::DSetCreatPropList dcpl = f.openDataSet("/m").getCreatePlist();
         CHECK(dcpl.getLayout() == H5D_CHUNKED);
-        CHECK(dcpl.getNfilters() == 2);  // shuffle + deflate
+        REQUIRE(dcpl.getNfilters() == 3);  // shuffle + deflate, then the Fletcher-32 checksum of the stored bytes
+        unsigned flags = 0;
+        std::size_t nelmts = 0;
+        unsigned config = 0;
+        char fname[32];
+        CHECK(dcpl.getFilter(2, flags, nelmts, nullptr, sizeof fname, fname, config) == H5Z_FILTER_FLETCHER32);
         const H5::DSetCreatPropList dcpl2 = f.openDataSet("/m2").getCreatePlist();
+        REQUIRE(dcpl2.getNfilters() == 1);  // uncompressed datasets are checksummed too
+        CHECK(dcpl2.getFilter(0, flags, nelmts, nullptr, sizeof fname, fname, config) == H5Z_FILTER_FLETCHER32);
         hsize_t chunk[2] = {0, 0};
         dcpl2.getChunk(2, chunk);
         CHECK(chunk[0] == 7);
