@@ -1,6 +1,7 @@
 // epilstm embed: the representation of any regions (seen in training or not) as HDF5, and on
 // request one bedGraph / bigWig per latent feature for genome browsers.
 #include "common.hpp"
+#include "comparators.hpp"
 #include "device.hpp"
 
 #ifdef EPILSTM_HAVE_BIGWIG
@@ -23,6 +24,9 @@ struct embed_cli {
     std::vector<index_t> features;
     index_t streams = 1;
     std::string device = "cpu";
+    fs::path reconstruction;
+    std::shared_ptr<avocado_embed_cli> avocado;
+    CLI::App* app = nullptr;
 };
 
 /// Reads rows [first, first + count) of /regions/<name>/embedding of a written embedding file.
@@ -129,6 +133,37 @@ void write_bigwigs(const fs::path&, const io::signal_store&, std::vector<index_t
 }
 #endif
 
+/// The feature tracks of a written embedding file (--bedgraph, --bigwig), checked against its width.
+void write_feature_tracks(const embed_cli& o, const io::signal_store& store, const std::vector<index_t>& ids, index_t E)
+{
+    std::vector<index_t> features = o.features;
+    if (features.empty())
+        for (index_t j = 0; j < E; ++j) features.push_back(j);
+    if (!o.bedgraph_dir.empty()) write_bedgraphs(o.out, store, ids, features, E, o.bedgraph_dir);
+    if (!o.bigwig_dir.empty()) write_bigwigs(o.out, store, ids, features, E, o.bigwig_dir);
+}
+
+/// embed with an Avocado or REFINED+CNN checkpoint (cmd_avocado.cpp, cmd_refined_cnn.cpp).
+int run_comparator_embed(const embed_cli& o, checkpoint_format format)
+{
+    const char* method = format == checkpoint_format::avocado ? "avocado" : "refined-cnn";
+    if (o.store.empty())
+        throw input_error(std::string("command line: a ") + method + " checkpoint embeds the regions of a store: give --store S.h5");
+    for (const char* opt : {"--streams", "--device"})
+        if (o.app->count(opt) > 0)
+            throw input_error(std::string("command line: ") + opt + " is an epi-lstm option; " + o.model.string() +
+                              " is a " + method + " checkpoint");
+    if (format != checkpoint_format::avocado && o.app->count("--fit-epochs") > 0)
+        throw input_error("command line: --fit-epochs is for avocado checkpoints; " + o.model.string() + " is a " + method +
+                          " checkpoint");
+    const io::signal_store store(o.store);
+    embed_request r{o.model, o.store, o.out, o.reconstruction, o.regions};
+    const embed_result e = format == checkpoint_format::avocado ? run_avocado_embed(r, *o.avocado, store)
+                                                                : run_refined_cnn_embed(r, store);
+    write_feature_tracks(o, store, e.region_ids, e.width);
+    return 0;
+}
+
 int run_embed(const embed_cli& o)
 {
     if (o.matrix.empty() == o.store.empty())
@@ -138,6 +173,14 @@ int run_embed(const embed_cli& o)
 #ifndef EPILSTM_HAVE_BIGWIG
     if (!o.bigwig_dir.empty()) write_bigwigs({}, io::signal_store(o.store), {}, {}, 0, {});  // says why not
 #endif
+    if (const auto format = read_checkpoint_format(o.model); format != checkpoint_format::epi_lstm)
+        return run_comparator_embed(o, format);
+    if (!o.reconstruction.empty())
+        throw input_error("command line: --reconstruction-out is for avocado and refined-cnn checkpoints (an epi-lstm "
+                          "model's reconstruction: `epilstm reconstruct`, or `evaluate --model`)");
+    if (o.app->count("--fit-epochs") > 0)
+        throw input_error("command line: --fit-epochs is for avocado checkpoints; " + o.model.string() +
+                          " is an epi-lstm checkpoint");
     with_checkpoint(o.model, [&](auto& model, const io::checkpoint& ck) {
         const auto session = open_session(o.device, model);
         session->set_standardization(ck.standardization);
@@ -187,11 +230,7 @@ int run_embed(const embed_cli& o)
         w.commit();
         std::cout << "wrote " << o.out.string() << " (" << src.regions() << " regions, " << total << " positions, "
                   << E << " features)\n";
-        std::vector<index_t> features = o.features;
-        if (features.empty())
-            for (index_t j = 0; j < E; ++j) features.push_back(j);
-        if (!o.bedgraph_dir.empty()) write_bedgraphs(o.out, store, ids, features, E, o.bedgraph_dir);
-        if (!o.bigwig_dir.empty()) write_bigwigs(o.out, store, ids, features, E, o.bigwig_dir);
+        write_feature_tracks(o, store, ids, E);
     });
     return 0;
 }
@@ -202,8 +241,10 @@ command add_embed_command(CLI::App& app)
 {
     auto o = std::make_shared<embed_cli>();
     auto* c = app.add_subcommand(
-        "embed", "write the representation (encoder hidden h^e_t) of every position of a store's regions, or of a "
-                 "matrix, to HDF5; optionally one bedGraph/bigWig per latent feature");
+        "embed", "write the representation of every position of a store's regions (Epi-LSTM: the encoder hidden h^e_t; "
+                 "Avocado: the genome factors; REFINED+CNN: the bottleneck), or of a matrix, to HDF5; optionally one "
+                 "bedGraph/bigWig per latent feature");
+    o->app = c;
     c->add_option("--model,-m", o->model, "model checkpoint")->required();
     auto* s = c->add_option("--store,-s", o->store, "signal store written by `epilstm prepare`");
     auto* m = c->add_option("--matrix,-x", o->matrix, "HDF5 file with /signal [N, D] (one stream per --streams)");
@@ -220,6 +261,10 @@ command add_embed_command(CLI::App& app)
     c->add_option("--bigwig", o->bigwig_dir, "also write DIR/feature_<j>.bigWig for each chosen feature");
     c->add_option("--features", o->features, "latent features to write as bedGraph/bigWig (default: all)")
         ->delimiter(',');
+    c->add_option("--reconstruction-out", o->reconstruction,
+                  "avocado, refined-cnn: also write each region's reconstruction [n, T], laid out as the embedding file "
+                  "(for `evaluate --compare-reconstruction`)");
+    o->avocado = add_avocado_embed_options(c);
     return {c, [o] { return run_embed(*o); }};
 }
 

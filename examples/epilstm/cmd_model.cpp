@@ -1,5 +1,6 @@
 // epilstm init, epilstm reconstruct.
 #include "common.hpp"
+#include "comparators.hpp"
 #include "device.hpp"
 
 #include <iostream>
@@ -53,17 +54,37 @@ command add_reconstruct_command(CLI::App& app)
 {
     struct options {
         fs::path model, matrix, out;
+        std::string region;
         std::string device = "cpu";
     };
     auto o = std::make_shared<options>();
     auto* c = app.add_subcommand("reconstruct",
                                  "run a model over /signal [N, D] of an HDF5 file as one stream; write /embedding "
-                                 "[N, H] and /reconstruction [N, D] (docs/MODEL-SPEC.md)");
-    c->add_option("--model,-m", o->model, "model checkpoint (HDF5)")->required();
-    c->add_option("--matrix,-x", o->matrix, "HDF5 file with /signal [N, D] float32, already transformed")->required();
+                                 "[N, H] and /reconstruction [N, D] (docs/MODEL-SPEC.md); an Avocado checkpoint: one "
+                                 "of its regions (--region, COMPARATORS-SPEC)");
+    c->add_option("--model,-m", o->model, "model checkpoint (HDF5): epi-lstm, avocado or refined-cnn")->required();
+    auto* m = c->add_option("--matrix,-x", o->matrix, "HDF5 file with /signal [N, D] float32, already transformed");
+    auto* r = c->add_option("--region", o->region, "avocado: the region of the checkpoint to reconstruct");
+    m->excludes(r);
     c->add_option("--out,-o", o->out, "output HDF5 file")->required();
     add_device_option(c, o->device);
-    return {c, [o] {
+    return {c, [o, c] {
+                const checkpoint_format format = read_checkpoint_format(o->model);
+                if (format != checkpoint_format::epi_lstm && c->count("--device") > 0)
+                    throw input_error("command line: --device is for epi-lstm checkpoints; " + o->model.string() +
+                                      " is not one");
+                if (format == checkpoint_format::avocado) {
+                    if (o->region.empty())
+                        throw input_error("command line: " + o->model.string() +
+                                          " is an avocado checkpoint: give --region NAME (one of its /regions)");
+                    return run_avocado_reconstruct(o->model, o->region, o->out);
+                }
+                if (!o->region.empty())
+                    throw input_error("command line: --region is for avocado checkpoints; " + o->model.string() +
+                                      " is not one (give --matrix X.h5)");
+                if (o->matrix.empty()) throw input_error("command line: give --matrix X.h5 (/signal [N, D])");
+                if (format == checkpoint_format::refined_cnn)
+                    return run_refined_cnn_reconstruct(o->model, o->matrix, o->out);
                 with_checkpoint(o->model, [&](auto& model, const io::checkpoint& ck) {
                     const auto session = open_session(o->device, model);
                     session->set_standardization(ck.standardization);

@@ -1,6 +1,7 @@
 // epilstm train: from an HDF5 signal matrix (in memory) or a signal store (out of core), with
 // periodic atomic checkpoints, --resume, and a checkpoint on Ctrl-C.
 #include "common.hpp"
+#include "comparators.hpp"
 #include "device.hpp"
 
 #include <epilstm/train/run.hpp>
@@ -13,6 +14,43 @@
 #include <optional>
 
 namespace epilstm::cli {
+
+std::vector<std::string> training_region_names(const io::signal_store& store, const train_request& o)
+{
+    // --regions (default all) without the validation regions and without the regions on
+    // --heldout-chroms (which nothing here reads).
+    const auto& all = store.regions();
+    auto find = [&](const std::string& name) {
+        for (const auto& r : all)
+            if (r.name == name) return &r;
+        return static_cast<const io::region_info*>(nullptr);
+    };
+    auto on_heldout = [&](const std::string& name) {
+        const auto* r = find(name);
+        return r && std::find(o.heldout_chroms.begin(), o.heldout_chroms.end(), r->chrom) != o.heldout_chroms.end();
+    };
+    for (const auto& v : o.validation_regions) {
+        if (!find(v)) throw input_error(o.store.string() + ": --validation-regions: no region named '" + v + "' in the store");
+        if (on_heldout(v))
+            throw input_error("command line: validation region '" + v + "' is on a --heldout-chroms chromosome");
+    }
+    for (const auto& v : o.regions)
+        if (!find(v)) throw input_error(o.store.string() + ": --regions: no region named '" + v + "' in the store");
+    std::vector<std::string> chosen;
+    if (o.regions.empty())
+        for (const auto& r : all) chosen.push_back(r.name);
+    else
+        chosen = o.regions;
+    std::vector<std::string> train;
+    for (const auto& name : chosen)
+        if (!on_heldout(name) &&
+            std::find(o.validation_regions.begin(), o.validation_regions.end(), name) == o.validation_regions.end())
+            train.push_back(name);
+    if (train.empty())
+        throw input_error(o.store.string() + ": no training region left after removing the validation regions and "
+                          "the regions on --heldout-chroms");
+    return train;
+}
 
 namespace {
 
@@ -54,8 +92,11 @@ struct train_cli {
     std::string init;
     double checkpoint_minutes = 10;
     std::string device = "cpu";
+    std::string method = "epi-lstm";
     model_options model_opts;
     CLI::App* app = nullptr;
+    std::shared_ptr<avocado_train_cli> avocado;
+    std::shared_ptr<refined_cnn_train_cli> refined_cnn;
 };
 
 /// The training data: a matrix in memory or a store read on demand.
@@ -78,34 +119,12 @@ training_data open_data(const train_cli& o, index_t expected_tracks)
         if (expected_tracks > 0 && d.store->tracks() != expected_tracks)
             throw shape_error(o.store.string() + ": the store has " + std::to_string(d.store->tracks()) +
                               " tracks but the model expects " + std::to_string(expected_tracks));
-        // Training regions: --regions (default all) without the validation regions and without
-        // the regions on --heldout-chroms (which nothing here reads).
-        const auto& all = d.store->regions();
-        auto on_heldout = [&](const std::string& name) {
-            for (const auto& r : all)
-                if (r.name == name)
-                    return std::find(o.heldout_chroms.begin(), o.heldout_chroms.end(), r.chrom) != o.heldout_chroms.end();
-            return false;
-        };
-        for (const auto& v : o.validation_regions) {
-            if (std::none_of(all.begin(), all.end(), [&](const auto& r) { return r.name == v; }))
-                throw input_error(o.store.string() + ": --validation-regions: no region named '" + v + "' in the store");
-            if (on_heldout(v))
-                throw input_error("command line: validation region '" + v + "' is on a --heldout-chroms chromosome");
-        }
-        std::vector<std::string> chosen;
-        if (o.regions.empty())
-            for (const auto& r : all) chosen.push_back(r.name);
-        else
-            chosen = o.regions;
-        std::vector<std::string> train;
-        for (const auto& name : chosen)
-            if (!on_heldout(name) &&
-                std::find(o.validation_regions.begin(), o.validation_regions.end(), name) == o.validation_regions.end())
-                train.push_back(name);
-        if (train.empty())
-            throw input_error(o.store.string() + ": no training region left after removing the validation regions and "
-                              "the regions on --heldout-chroms");
+        train_request r;
+        r.store = o.store;
+        r.regions = o.regions;
+        r.validation_regions = o.validation_regions;
+        r.heldout_chroms = o.heldout_chroms;
+        const std::vector<std::string> train = training_region_names(*d.store, r);
         d.source = io::store_source(*d.store, train, o.batch);
         if (!o.validation_regions.empty()) d.validation = io::store_source(*d.store, o.validation_regions, 8);
         d.tracks = d.store->track_ids();
@@ -280,10 +299,40 @@ int train_model(M& model, const train_cli& o, const training_data& d, const io::
     return 0;
 }
 
+/// train --method avocado|refined-cnn: the options only Epi-LSTM has are refused, the rest handed on.
+int run_comparator_train(const train_cli& o)
+{
+    for (const char* opt : {"--resume", "--init", "--shuffle", "--mix-frames", "--standardize", "--patience",
+                            "--lr-patience", "--lr-decay", "--best-model", "--checkpoint-minutes", "--clip", "--frame-length",
+                            "--activation", "--normalization", "--wiring", "--bidirectional", "--device"})
+        if (o.app->count(opt) > 0)
+            throw input_error(std::string("command line: ") + opt + " is an epi-lstm option; --method " + o.method +
+                              " does not take it");
+    train_request r;
+    r.matrix = o.matrix;
+    r.store = o.store;
+    r.model = o.model;
+    r.regions = o.regions;
+    r.validation_regions = o.validation_regions;
+    r.heldout_chroms = o.heldout_chroms;
+    r.epochs = o.epochs;
+    if (o.app->count("--batch") > 0) r.batch = o.batch;
+    if (o.app->count("--lr") > 0) r.lr = o.lr;
+    if (o.app->count("--hidden-size") > 0) r.hidden = o.model_opts.hidden;
+    r.seed = o.model_opts.seed;
+    if (o.method == "avocado") return run_avocado_train(r, *o.avocado);
+    return run_refined_cnn_train(r, *o.refined_cnn);
+}
+
 int run_train(train_cli& o)
 {
     if (o.matrix.empty() == o.store.empty())
         throw input_error("command line: give exactly one of --matrix X.h5 or --store S.h5");
+    if (o.method != "epi-lstm") return run_comparator_train(o);
+    for (const char* opt : {"--avocado-layers", "--avocado-units", "--avocado-factors", "--cnn-channels"})
+        if (o.app->count(opt) > 0)
+            throw input_error(std::string("command line: ") + opt + " needs --method " +
+                              (opt[2] == 'a' ? "avocado" : "refined-cnn"));
     if (o.resume) {
         if (!fs::exists(o.model))
             throw input_error(o.model.string() + ": --resume needs an existing checkpoint at --model");
@@ -342,10 +391,12 @@ command add_train_command(CLI::App& app)
     c->add_option("--epochs,-e", o->epochs, "epochs in total (a resumed run continues up to this)")
         ->check(positive(o->epochs))
         ->capture_default_str();
-    c->add_option("--batch,-B", o->batch, "streams per region; a minibatch is one frame of each")
+    c->add_option("--batch,-B", o->batch,
+                  "epi-lstm: streams per region, a minibatch is one frame of each; avocado: observed (track, position) "
+                  "pairs per minibatch (default 4096); refined-cnn: positions per minibatch (default 256)")
         ->check(positive(o->batch))
         ->capture_default_str();
-    c->add_option("--lr", o->lr, "Adam learning rate")->check(positive(o->lr))->capture_default_str();
+    c->add_option("--lr", o->lr, "Adam learning rate (avocado, refined-cnn: default 1e-3)")->check(positive(o->lr))->capture_default_str();
     c->add_option("--clip", o->clip, "global gradient-norm clip (0 disables)")->capture_default_str();
     c->add_flag("--shuffle", o->shuffle, "interleave the frame batches of different regions at random each epoch");
     c->add_option("--mix-frames", o->mix_frames,
@@ -384,6 +435,13 @@ command add_train_command(CLI::App& app)
     c->add_option("--init", o->init, "start from the weights of this checkpoint");
     add_device_option(c, o->device);
     add_model_options(c, o->model_opts);
+    c->add_option("--method", o->method,
+                  "representation method: epi-lstm (the LSTM autoencoder), avocado (Avocado's tensor factorization) "
+                  "or refined-cnn (REFINED placement + CNN autoencoder); docs/comparators.md")
+        ->check(CLI::IsMember({"epi-lstm", "avocado", "refined-cnn"}))
+        ->capture_default_str();
+    o->avocado = add_avocado_train_options(c);
+    o->refined_cnn = add_refined_cnn_train_options(c);
     return {c, [o] { return run_train(*o); }};
 }
 

@@ -5,6 +5,7 @@
 // exits with status 2, leaving no partial output (outputs are written to a temporary file and
 // renamed into place).
 #include "common.hpp"
+#include "comparators.hpp"
 #include "prepare.hpp"
 
 #include <cstdio>
@@ -35,6 +36,7 @@ int main(int argc, char** argv)
     commands.push_back(add_train_command(app));
     commands.push_back(add_reconstruct_command(app));
     commands.push_back(add_embed_command(app));
+    commands.push_back(add_impute_command(app));
 #ifdef EPILSTM_HAVE_XGBOOST
     commands.push_back(add_evaluate_command(app));
 #endif
