@@ -10,13 +10,17 @@
 #   4. embed every region, the held-out ones included, to HDF5 and one bigWig per latent feature;
 #   5. reconstruct the held-out chr7 regions through `epilstm reconstruct` (MODEL-SPEC's reference
 #      entry point) and report their MSE against the per-track-mean baseline;
-#   6. evaluate: downstream classification of the pilot labels (XGBoost, cross-chromosome folds) for
-#      the representation, a random-weights control, the raw signal, PCA and the majority baseline;
-#      smoothness; held-out reconstruction quality; correlation with CpG-island coverage. Writes
-#      report.md with tables and PNG plots.
+#   6. train the paper's comparators on the same training regions (chr7 and chr16 left out):
+#      Avocado (tensor factorization) and REFINED+CNN (REFINED placement + CNN autoencoder), and embed
+#      every region with each (Avocado fits the genome factors of the regions it was not trained on
+#      with everything else frozen), with their reconstructions;
+#   7. evaluate: downstream classification of the pilot labels (XGBoost, cross-chromosome folds) for
+#      the representation, a random-weights control, Avocado, REFINED+CNN, the raw signal, PCA and the
+#      majority baseline; smoothness; held-out reconstruction quality; correlation with CpG-island
+#      coverage. Writes report.md with tables and PNG plots.
 # Outputs go to $EPILSTM_OUT (default: results/main in the repository). Options through the
 # environment: EPILSTM_EPOCHS (20), EPILSTM_HIDDEN (16), EPILSTM_BATCH (32), EPILSTM_SEED (1), EPILSTM_BIN
-# (an already built epilstm program: skips the build).
+# (an already built epilstm program: skips the build), EPILSTM_COMPARATORS (1; 0 skips step 6).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -28,6 +32,7 @@ epochs=${EPILSTM_EPOCHS:-20}
 hidden=${EPILSTM_HIDDEN:-16}
 batch=${EPILSTM_BATCH:-32}
 seed=${EPILSTM_SEED:-1}
+comparators=${EPILSTM_COMPARATORS:-1}
 py=/usr/bin/python3  # Debian's, with h5py and pyBigWig (a pyenv python3 on PATH may lack them)
 
 [ -d "$data/signal" ] || { echo "run-main: no pilot data at $data (set EPILSTM_SHARED_DIR)" >&2; exit 1; }
@@ -68,9 +73,29 @@ echo "==> reconstructing the held-out chr7 regions (epilstm reconstruct)"
 "$bin" reconstruct --model "$out/model.h5" --matrix "$out/heldout_chr7.h5" --out "$out/heldout_chr7.reconstruction.h5" \
     | tee "$out/reconstruct.log"
 
-echo "==> evaluating the representation against its baselines (epilstm evaluate)"
+compare=()
+if [ "$comparators" = 1 ]; then
+    # Budgets (docs/comparators.md, "The main job"): each comparator gets a wall-clock budget of the
+    # order of Epi-LSTM's training on this 2-core machine.
+    echo "==> training Avocado on the same training regions (chr7 held out, chr16 left out): $AVOCADO_DESC"
+    "$bin" train --method avocado --store "$out/store.h5" --heldout-chroms chr7 --validation-regions "$valid_regions" \
+        --model "$out/avocado.h5" "${avocado_args[@]}" --seed "$seed" | tee "$out/avocado_train.log"
+    echo "==> embedding every region with Avocado (genome factors fitted for the regions it was not trained on)"
+    "$bin" embed --model "$out/avocado.h5" --store "$out/store.h5" --out "$out/avocado_embedding.h5" \
+        --reconstruction-out "$out/avocado_reconstruction.h5" "${avocado_embed_args[@]}" | tee "$out/avocado_embed.log"
+    echo "==> training REFINED+CNN on the same training regions: $REFINED_DESC"
+    "$bin" train --method refined-cnn --store "$out/store.h5" --heldout-chroms chr7 --validation-regions "$valid_regions" \
+        --model "$out/refined_cnn.h5" --hidden-size "$hidden" "${refined_args[@]}" --seed "$seed" | tee "$out/refined_cnn_train.log"
+    "$bin" embed --model "$out/refined_cnn.h5" --store "$out/store.h5" --out "$out/refined_cnn_embedding.h5" \
+        --reconstruction-out "$out/refined_cnn_reconstruction.h5" | tee "$out/refined_cnn_embed.log"
+    compare=(--compare "avocado=$out/avocado_embedding.h5" --compare-reconstruction "avocado=$out/avocado_reconstruction.h5"
+             --compare "refined-cnn=$out/refined_cnn_embedding.h5"
+             --compare-reconstruction "refined-cnn=$out/refined_cnn_reconstruction.h5")
+fi
+
+echo "==> evaluating the representation against the comparators and baselines (epilstm evaluate)"
 ann=$shared/data/annotations_hg19
-"$bin" evaluate --embedding "$out/embedding.h5" --store "$out/store.h5" --model "$out/model.h5" \
+"$bin" evaluate --embedding "$out/embedding.h5" --store "$out/store.h5" --model "$out/model.h5" "${compare[@]}" \
     --labels-dir "$shared/data/pilot_labels_hg19" --heldout-chroms chr7 --validation-regions "$valid_regions" --streams 8 \
     --promoters "$ann/RefSeqTSS2kb.hg19.bed.gz" --genes "$ann/RefSeqGene.hg19.bed.gz" \
     --score "$ann/CpGIsland.hg19.bed.gz" --seed "$seed" --out "$out/evaluation" 2>"$out/evaluate.log"
@@ -84,6 +109,10 @@ echo "    one bigWig per latent feature    $out/bigwig/feature_<j>.bigWig"
 echo "    held-out chr7 reconstruction     $out/heldout_chr7.reconstruction.h5 (/embedding, /reconstruction)"
 echo "    evaluation report (tables, plots) $out/evaluation/report.md (plots/*.png, metrics.tsv, smoothness.tsv,"
 echo "                                     reconstruction.tsv, score_correlation.tsv)"
+if [ "$comparators" = 1 ]; then
+echo "    Avocado checkpoint, representation $out/avocado.h5, $out/avocado_embedding.h5 (+ _reconstruction.h5)"
+echo "    REFINED+CNN checkpoint, repr.      $out/refined_cnn.h5, $out/refined_cnn_embedding.h5 (+ _reconstruction.h5)"
+fi
 echo "    logs                             $out/train.log, $out/embed.log, $out/reconstruct.log, $out/evaluate.log"
 grep "reconstruction MSE" "$out/reconstruct.log" | sed 's/^/    held-out chr7: /'
 echo
@@ -91,3 +120,5 @@ echo "==> downstream classification ($out/evaluation/report.md; plots in $out/ev
 sed -n '/^| task | cell type/,/^$/p' "$out/evaluation/report.md"
 echo "==> held-out chr7 reconstruction quality"
 sed -n '/^| predictor/,/^$/p' "$out/evaluation/report.md"
+echo "==> smoothness R²(k)"
+sed -n '/^| method | features | k = /,/^$/p' "$out/evaluation/report.md"

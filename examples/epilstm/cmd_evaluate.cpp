@@ -12,6 +12,8 @@
 //   pca             the signal projected on its first E principal components (E = representation
 //                   width; fitted on the regions the model was trained on)
 //   majority        every test locus scored by the training positive rate (AP = positive rate)
+//   --compare NAME=FILE   a comparator's representation (`epilstm embed` of an avocado or refined-cnn
+//                   checkpoint), and --compare-reconstruction its held-out reconstruction
 // Plots are drawn with gnuplot (plots.cpp); BED, bedGraph and bigWig tracks are read by intervals.cpp.
 #include "common.hpp"
 #include "intervals.hpp"
@@ -23,6 +25,7 @@
 #include <epilstm/eval/report.hpp>
 #include <epilstm/io/signal_store.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -35,14 +38,47 @@ struct evaluate_options {
     std::vector<std::string> heldout_chroms, validation_regions;
     bool heldout_given = false, validation_given = false;
     index_t streams = 0;  ///< 0: the embedding's recorded stream count
+    std::vector<std::string> compare, compare_reconstruction;  ///< NAME=FILE
     eval::evaluation_options eval;
 };
+
+struct named_file {
+    std::string name;
+    fs::path path;
+};
+
+/// --compare / --compare-reconstruction values: NAME=FILE, names distinct and not a built-in method's.
+std::vector<named_file> parse_named_files(const std::vector<std::string>& values, const std::string& option)
+{
+    static const std::vector<std::string> reserved{"epi-lstm", "random-weights", "raw-signal", "pca", "majority"};
+    std::vector<named_file> out;
+    for (const auto& v : values) {
+        const auto eq = v.find('=');
+        if (eq == std::string::npos || eq == 0 || eq + 1 == v.size())
+            throw input_error("command line: " + option + " '" + v + "': expected NAME=FILE (e.g. avocado=avocado_embedding.h5)");
+        named_file f{v.substr(0, eq), v.substr(eq + 1)};
+        if (std::find(reserved.begin(), reserved.end(), f.name) != reserved.end())
+            throw input_error("command line: " + option + " '" + v + "': the name '" + f.name +
+                              "' is a built-in method's; choose another");
+        for (const auto& g : out)
+            if (g.name == f.name) throw input_error("command line: " + option + ": the name '" + f.name + "' is given twice");
+        if (!fs::is_regular_file(f.path)) throw input_error(f.path.string() + ": " + option + " " + f.name + ": no such file");
+        out.push_back(std::move(f));
+    }
+    return out;
+}
 
 int run_evaluate(const evaluate_options& o)
 {
     auto log = [](const std::string& line) { std::fprintf(stderr, "evaluate: %s\n", line.c_str()); };
     log("reading " + o.embedding.string() + " and " + o.store.string());
     auto epi = std::make_unique<eval::embedding_file_method>(o.embedding);
+    const std::vector<named_file> compare = parse_named_files(o.compare, "--compare");
+    const std::vector<named_file> compare_rec = parse_named_files(o.compare_reconstruction, "--compare-reconstruction");
+    for (const auto& r : compare_rec)
+        if (std::none_of(compare.begin(), compare.end(), [&](const named_file& c) { return c.name == r.name; }))
+            throw input_error("command line: --compare-reconstruction " + r.name + ": no --compare " + r.name +
+                              "=EMBEDDING.h5 given (a comparator's reconstruction comes with its representation)");
     const io::signal_store store(o.store);
     // Held-out chromosomes (given, or the checkpoint's), streams (given, or the embedding's), the model check.
     const eval::evaluation_provenance prov = eval::resolve_evaluation_provenance(
@@ -83,6 +119,22 @@ int run_evaluate(const evaluate_options& o)
             }
             in.model = std::move(mp);
         });
+    // The comparators' representations (`epilstm embed` of an avocado or refined-cnn checkpoint).
+    for (const auto& c : compare) {
+        log("reading " + c.name + " from " + c.path.string());
+        methods.push_back(std::make_unique<eval::embedding_file_method>(c.path, c.name, "the representation in `" +
+                                                                                            c.path.filename().string() + "`"));
+    }
+    // Their reconstructions of the held-out regions (`embed --reconstruction-out`).
+    for (const auto& c : compare_rec) {
+        if (in.data.heldout.regions.empty()) break;
+        const eval::embedding_file_method rec(c.path, c.name + " reconstruction", "");
+        if (rec.width() != store.tracks())
+            throw shape_error(c.path.string() + ": --compare-reconstruction " + c.name + " has " +
+                              std::to_string(rec.width()) + " columns, the store " + std::to_string(store.tracks()) +
+                              " tracks (expected a file written by `epilstm embed --reconstruction-out`)");
+        in.other_reconstructions.emplace_back(c.name, rec.embed(in.data.heldout));
+    }
     methods.push_back(std::make_unique<eval::signal_method>());
     methods.push_back(std::make_unique<eval::pca_method>(methods.front()->width(), eval::pca_method::fit_on::training_regions));
     methods.push_back(std::make_unique<eval::majority_method>());
@@ -115,6 +167,12 @@ command add_evaluate_command(CLI::App& app)
     auto* validation = c->add_option("--validation-regions", o->validation_regions,
                                      "store regions the model validated on in training (default: those the --model "
                                      "checkpoint records): baselines are not fitted on them")->delimiter(',');
+    c->add_option("--compare", o->compare,
+                  "NAME=EMBEDDING.h5: another method's representation (`epilstm embed` of an avocado or refined-cnn "
+                  "checkpoint) added to every table and plot; repeatable");
+    c->add_option("--compare-reconstruction", o->compare_reconstruction,
+                  "NAME=RECONSTRUCTION.h5: that method's reconstruction (`epilstm embed --reconstruction-out`), a row of "
+                  "the held-out reconstruction table; repeatable");
     c->add_option("--promoters", o->promoters, "BED of promoter windows (.gz allowed) for the promoter MSE")->check(CLI::ExistingFile);
     c->add_option("--genes", o->genes, "BED of gene bodies (.gz allowed) for the gene-body MSE")->check(CLI::ExistingFile);
     c->add_option("--score", o->score, "per-position score to correlate with each feature: bigWig, bedGraph or BED (.gz allowed)")->check(CLI::ExistingFile);

@@ -173,6 +173,55 @@ has out3/report.md "### Across seeds" && [ "$(grep -cP '^gene_expression\tTEST\t
 grep -q -- "--seeds" help.txt && grep -q "default: those the --model checkpoint records" help.txt \
     && grep -q "the embedding's recorded stream count" help.txt && ok "evaluate --help documents the new options" || fail "help"
 
+# Comparators (--compare, --compare-reconstruction): the epi-lstm embedding again under another
+# name must score exactly as epi-lstm everywhere; a "reconstruction" that is the store's own signal
+# (written in the embedding layout, as `embed --reconstruction-out` does) must have MSE 0 and r = 1.
+cp emb.h5 copy_emb.h5
+/usr/bin/python3 - store.h5 emb.h5 perfect.h5 >perfect.txt 2>&1 <<'PY' || fail "writing perfect.h5: $(cat perfect.txt)"
+import h5py, sys
+s = h5py.File(sys.argv[1], 'r'); e = h5py.File(sys.argv[2], 'r'); out = h5py.File(sys.argv[3], 'w')
+for k, v in e.attrs.items():
+    out.attrs[k] = v
+T = s['tracks/id'].shape[0]
+out.attrs['embedding_size'] = T
+e.copy('regions/names', out, name='regions/names')
+for name in e['regions/names'][()]:
+    name = name.decode() if isinstance(name, bytes) else name
+    g = out.create_group('regions/' + name)
+    for k, v in e['regions/' + name].attrs.items():
+        g.attrs[k] = v
+    g.create_dataset('embedding', data=s['regions/' + name + '/signal'][()].T.astype('float32'))
+PY
+cmp_args=("${full[@]}" --compare copy=copy_emb.h5 --compare-reconstruction copy=perfect.h5)
+"$bin" evaluate "${cmp_args[@]}" --out out4 >eval4.txt 2>&1 && ok "evaluate --compare, --compare-reconstruction" \
+    || fail "evaluate --compare: $(tail -3 eval4.txt)"
+[ "$(grep -P '^gene_expression\tTEST\tepi-lstm\t' out4/metrics.tsv | cut -f4-)" = "$(grep -P '^gene_expression\tTEST\tcopy\t' out4/metrics.tsv | cut -f4-)" ] \
+    && [ -n "$(grep -P '^gene_expression\tTEST\tcopy\t' out4/metrics.tsv)" ] \
+    && ok "--compare: a copy of the embedding scores exactly as epi-lstm in metrics.tsv" \
+    || fail "copy rows differ: $(grep -P '^gene_expression\tTEST\t(epi-lstm|copy)\tpooled' out4/metrics.tsv)"
+awk -F'\t' 'NR == 1 { for (i = 1; i <= NF; ++i) { if ($i == "epi-lstm") a = i; if ($i == "copy") b = i }; if (!a || !b) bad = 1; next }
+    $a != $b { bad = 1 } END { exit bad || !a || !b }' out4/smoothness.tsv \
+    && grep -qP '^copy\t' out4/score_correlation.tsv && has out4/report.md "- **copy**: the representation in \`copy_emb.h5\`" \
+    && ok "--compare: the comparator in the smoothness, score-correlation tables and the method list" \
+    || fail "comparator columns: $(head -2 out4/smoothness.tsv)"
+awk -F'\t' '$1 == "copy" { found = 1; ok = ($2 + 0 == 0 && $6 + 0 > 0.999999) } END { exit !(found && ok) }' out4/reconstruction.tsv \
+    && ok "--compare-reconstruction: the signal itself reconstructs with MSE 0 and r = 1" \
+    || fail "perfect reconstruction row: $(cut -f1-6 out4/reconstruction.tsv)"
+[ "$(grep -v '^copy' out4/reconstruction.tsv)" = "$(cat out1/reconstruction.tsv)" ] \
+    && ok "--compare-reconstruction adds a row and changes no other" || fail "reconstruction rows changed"
+expect_error "--compare without NAME=" "expected NAME=FILE" "$bin" evaluate "${args[@]}" --compare copy_emb.h5 --out e7
+expect_error "--compare with a built-in name" "the name 'pca' is a built-in method's" "$bin" evaluate "${args[@]}" --compare pca=copy_emb.h5 --out e8
+expect_error "--compare-reconstruction without its --compare" "no --compare other=EMBEDDING.h5" \
+    "$bin" evaluate "${args[@]}" --compare copy=copy_emb.h5 --compare-reconstruction other=perfect.h5 --out e9
+expect_error "--compare-reconstruction of the wrong width" "copy_emb.h5: --compare-reconstruction copy has 4 columns" \
+    "$bin" evaluate "${full[@]}" --compare copy=copy_emb.h5 --compare-reconstruction copy=copy_emb.h5 --out e10
+printf 'chr1\t151200000\t151320000\tw1\n' >one.bed
+"$bin" prepare --bigwig-dir "$signal" --genome "$genome" --regions one.bed --out one.h5 -q >/dev/null 2>&1
+"$bin" embed --model model.h5 --store one.h5 --out two_emb.h5 >/dev/null 2>&1 || fail "embedding one.h5"
+expect_error "--compare file of other regions" "two_emb.h5: holds no region w2" \
+    "$bin" evaluate "${args[@]}" --compare two=two_emb.h5 --out e11
+for d in e7 e8 e9 e10 e11; do [ ! -e $d/report.md ] || fail "$d: a report was written despite the error"; done
+
 # Hard errors: one line, exit 2.
 cp model.h5 model_changed.h5 && printf 'x' >>model_changed.h5
 expect_error "a model other than the embedding's" "model_changed.h5: not the checkpoint emb.h5 was made with" \

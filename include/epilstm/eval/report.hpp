@@ -158,6 +158,9 @@ struct evaluation_inputs {
     evaluation_files files;
     evaluation_options options;
     std::optional<model_parts> model;   ///< empty: no model given
+    /// Other methods' reconstructions of evaluation_data::heldout (name, [n, tracks] per held-out
+    /// region, in its order): more rows of the reconstruction table (the comparators').
+    std::vector<std::pair<std::string, representation>> other_reconstructions;
     track_readers readers;
     std::filesystem::path out;          ///< output directory
     std::function<void(const std::string&)> log;  ///< progress lines (optional)
@@ -694,8 +697,11 @@ inline void write_reconstruction(report_builder& r, const evaluation_inputs& in,
     };
     const auto [mean, pca_q] = pca_reconstruction(components);
     std::vector<std::pair<std::string, reconstruction_quality>> q{
-        {"epi-lstm", score_reconstruction(heldout, *in.model->reconstruction, prom_mask, gene_mask)},
-        {"pca (" + std::to_string(components) + " components)", pca_q}};
+        {"epi-lstm", score_reconstruction(heldout, *in.model->reconstruction, prom_mask, gene_mask)}};
+    for (const auto& [name, rec] : in.other_reconstructions)
+        q.push_back({name, score_reconstruction(heldout, rec, prom_mask, gene_mask)});
+    const std::size_t n_models = q.size();  // the rows before the baselines
+    q.push_back({"pca (" + std::to_string(components) + " components)", pca_q});
     // PCA as wide as what the decoder receives (h and c: 2H), capped at the number of tracks.
     const index_t wide = std::min(in.model->decoder_width, d.store_signal.width);
     if (wide > components)
@@ -736,9 +742,13 @@ inline void write_reconstruction(report_builder& r, const evaluation_inputs& in,
         rt << '\n';
     }
     io::write_text_file(r.out / "reconstruction.tsv", rt.str());
+    // The bars: every model's row and the first PCA.
+    std::vector<std::string> bar_names;
+    std::vector<std::vector<double>> bars;
+    for (std::size_t k = 0; k <= n_models; ++k) bar_names.push_back(q[k].first), bars.push_back(q[k].second.pearson);
     r.md << "\n"
          << r.image(bar_plot{r.plots / "reconstruction_pearson", "Held-out reconstruction: Pearson r per track", "Pearson r",
-                             d.track_ids, {"epi-lstm", q[1].first}, {q[0].second.pearson, q[1].second.pearson}},
+                             d.track_ids, bar_names, bars},
                     "per-track Pearson correlation")
          << "Per-track numbers: `reconstruction.tsv`.\n\n";
 }
