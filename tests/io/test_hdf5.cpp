@@ -130,6 +130,7 @@ TEST_CASE("compressed chunked datasets round-trip", "[io][hdf5]")
         chunk_only.chunk_rows = 7;
         out.write_matrix("/m2", m, chunk_only);
         out.write_matrix("/empty", io::row_matrix(0, 5), opt);
+        out.write_int64_vector("/i64", {-3, 0, 1LL << 40});
         out.commit();
     }
     {
@@ -149,6 +150,16 @@ TEST_CASE("compressed chunked datasets round-trip", "[io][hdf5]")
         dcpl2.getChunk(2, chunk);
         CHECK(chunk[0] == 7);
         CHECK(chunk[1] == 110);
+        // int64 datasets (the store's /genome/size, REFINED's /refined/pixel) carry the checksum too.
+        H5::DataSet i64 = f.openDataSet("/i64");
+        REQUIRE(i64.getCreatePlist().getNfilters() == 1);
+        CHECK(i64.getCreatePlist().getFilter(0, flags, nelmts, nullptr, sizeof fname, fname, config) == H5Z_FILTER_FLETCHER32);
+        CHECK(i64.getDataType() == H5::PredType::STD_I64LE);
+        long long back[3] = {0, 0, 0};
+        i64.read(back, H5::PredType::NATIVE_LLONG);
+        CHECK(back[0] == -3);
+        CHECK(back[1] == 0);
+        CHECK(back[2] == (1LL << 40));
     }
     const io::input_file in(file);
     CHECK(in.read_matrix("/m") == m);

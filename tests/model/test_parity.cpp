@@ -9,6 +9,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "../support/fixtures.hpp"
+
 #include <filesystem>
 #include <string>
 
@@ -19,24 +21,9 @@ namespace {
 
 const fs::path fixtures = fs::path(EPILSTM_SOURCE_DIR) / "tests" / "fixtures" / "parity";
 
-using rowmajor_d = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-
-/// Reads a float64 dataset exactly (the expected values are computed in float64).
-rowmajor_d read_double(const fs::path& file, const std::string& name)
-{
-    io::input_file f(file);
-    const auto shape = f.shape(name);
-    const index_t rows = static_cast<index_t>(shape.at(0));
-    const index_t cols = shape.size() > 1 ? static_cast<index_t>(shape[1]) : 1;
-    rowmajor_d m(rows, cols);
-    f.open_dataset(name).read(m.data(), H5::PredType::NATIVE_DOUBLE);
-    return m;
-}
-
-double max_rel(const Eigen::Ref<const rowmajor_d>& a, const Eigen::Ref<const rowmajor_d>& e)
-{
-    return (a - e).cwiseAbs().maxCoeff() / std::max(e.cwiseAbs().maxCoeff(), 1e-30);
-}
+using testing::max_rel;
+using testing::read_double;
+using testing::rowmajor_d;
 
 template <class Model>
 void check_variant(const std::string& name)

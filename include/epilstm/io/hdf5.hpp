@@ -748,6 +748,13 @@ public:
         write_raw(name, 1, dims, v.data(), H5::PredType::STD_U8LE, H5::PredType::NATIVE_UINT8, opt);
     }
 
+    /// Writes a 1-D int64 dataset [size] (coordinates, sizes, pixel indices).
+    void write_int64_vector(const std::string& name, const std::vector<long long>& v, const write_options& opt = {})
+    {
+        const hsize_t dims[1] = {static_cast<hsize_t>(v.size())};
+        write_raw(name, 1, dims, v.data(), H5::PredType::STD_I64LE, H5::PredType::NATIVE_LLONG, opt);
+    }
+
     /// Writes a 1-D dataset of variable-length UTF-8 strings (h5py reads it as bytes; `.asstr()` gives str).
     void write_strings(const std::string& name, const std::vector<std::string>& values)
     {

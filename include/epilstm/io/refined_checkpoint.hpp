@@ -63,14 +63,7 @@ inline void write_refined_part(atomic_output_file& out, const std::vector<std::s
     out.write_int_attribute("/", "grid_size", p.grid);
     out.write_strings(refined_tracks_dataset, tracks);
     out.create_group("/refined");
-    // atomic_output_file writes float and byte datasets only; the int64 one goes through HDF5 here.
-    detail::translate_h5_errors(out.target(), std::string("writing dataset ") + refined_pixel_dataset, [&] {
-        const std::vector<long long> values(p.pixel.begin(), p.pixel.end());
-        const hsize_t dims[1] = {values.size()};
-        H5::DataSpace space(1, dims);
-        H5::DataSet ds = out.h5().createDataSet(refined_pixel_dataset, H5::PredType::STD_I64LE, space);
-        if (!values.empty()) ds.write(values.data(), H5::PredType::NATIVE_LLONG);
-    });
+    out.write_int64_vector(refined_pixel_dataset, std::vector<long long>(p.pixel.begin(), p.pixel.end()));
     out.write_float_attribute("/refined", "cost", p.cost);
 }
 

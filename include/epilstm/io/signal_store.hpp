@@ -310,7 +310,7 @@ public:
             sizes.push_back(c.size);
         }
         out_.write_strings("/genome/chrom", names);
-        write_int64s("/genome/size", sizes);
+        out_.write_int64_vector("/genome/size", sizes);
         out_.create_group("/regions");
     }
 
@@ -426,23 +426,6 @@ public:
     const std::filesystem::path& temp_path() const { return out_.temp_path(); }
 
 private:
-    void write_int64s(const std::string& name, const std::vector<long long>& v)
-    {
-        detail::translate_h5_errors(out_.target(), "writing dataset " + name, [&] {
-            const hsize_t dims[1] = {v.size()};
-            H5::LinkCreatPropList lcpl;
-            lcpl.setCreateIntermediateGroup(true);
-            H5::DSetCreatPropList dcpl;
-            if (!v.empty()) {
-                dcpl.setChunk(1, dims);
-                detail::add_checksum(dcpl);
-            }
-            H5::DataSet ds = out_.h5().createDataSet(name, H5::PredType::STD_I64LE, H5::DataSpace(1, dims), dcpl,
-                                                     H5::DSetAccPropList::DEFAULT, lcpl);
-            if (!v.empty()) ds.write(v.data(), H5::PredType::NATIVE_LLONG);
-        });
-    }
-
     atomic_output_file out_;
     index_t D_;
     index_t bin_size_;
