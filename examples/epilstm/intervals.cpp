@@ -37,6 +37,14 @@ void for_each_line(const fs::path& path, const std::function<void(const std::str
 #ifdef EPILSTM_HAVE_ZLIB
         gzFile g = gzopen(path.c_str(), "rb");
         if (!g) throw io_error(path.string() + ": cannot open");
+        // Closed however this ends: a bad line throws out of f (tests/fuzz found the leak).
+        struct closer {
+            gzFile& g;
+            ~closer()
+            {
+                if (g) gzclose(g);
+            }
+        } close_at_exit{g};
         std::string line;
         char buf[1 << 16];
         while (gzgets(g, buf, sizeof buf)) {
@@ -51,6 +59,7 @@ void for_each_line(const fs::path& path, const std::function<void(const std::str
         const char* msg = gzerror(g, &err);
         const std::string what = err != Z_OK && err != Z_STREAM_END ? msg : "";
         gzclose(g);
+        g = nullptr;
         if (!what.empty()) throw input_error(path.string() + ": not a readable gzip file (" + what + ")");
         if (!line.empty()) f(line);
         return;
@@ -80,6 +89,7 @@ std::vector<eval::interval> read_intervals(const fs::path& path, bool with_value
         if (f.size() < (with_values ? 4u : 3u))
             throw input_error(where + "expected " + (with_values ? "'chrom start end value'" : "'chrom start end ...'") +
                               ", got '" + line + "'");
+        if (f[0].empty()) throw input_error(where + "empty chromosome name");
         eval::interval iv;
         iv.chrom = std::string(f[0]);
         if (!io::detail::parse_int64(f[1], iv.start) || !io::detail::parse_int64(f[2], iv.end) || iv.start < 0 ||
@@ -125,8 +135,9 @@ std::vector<std::vector<double>> read_bin_scores(const fs::path& path, const eva
 #endif
     }
     const bool graph = ends_with_any(path, {".bedgraph", ".bdg", ".bedgraph.gz", ".bdg.gz"});
-    return eval::bin_scores(rep, read_intervals(path, graph),
-                            graph ? eval::uncovered_bases::missing : eval::uncovered_bases::zero);
+    // A BED: the fraction of each bin its elements cover (overlapping records counted once).
+    if (!graph) return eval::bin_scores(rep, eval::covered_union(read_intervals(path, false)), eval::uncovered_bases::zero);
+    return eval::bin_scores(rep, read_intervals(path, true), eval::uncovered_bases::missing);
 }
 
 }  // namespace epilstm::cli

@@ -161,7 +161,10 @@ TEST_CASE("reader: format and attributes")
     CHECK_THAT(read_error(r, dir), Contains("bad.h5: REFINED+CNN checkpoint attribute 'grid_size' missing"));
     r = {};
     r.grid = 0;
-    CHECK_THAT(read_error(r, dir), Contains("bad.h5: attribute 'grid_size' is 0, expected >= 1"));
+    CHECK_THAT(read_error(r, dir), Contains("bad.h5: attribute 'grid_size' is 0, expected 1..4096"));
+    r = {};
+    r.grid = std::int64_t(1) << 62;  // g² would overflow (found by tests/fuzz/fuzz_checkpoints)
+    CHECK_THAT(read_error(r, dir), Contains("bad.h5: attribute 'grid_size' is 4611686018427387904, expected 1..4096"));
 }
 
 TEST_CASE("reader: a grid smaller than ceil(sqrt(T))")

@@ -149,6 +149,9 @@ TEST_CASE("reading a REFINED+CNN checkpoint: one clear error per bad input")
     r.channels2 = 5;  // the tensors were written for C2 = 4
     CHECK_THAT(read_error(r, dir), Contains("bad.h5") && Contains("/cnn/conv2/W") && Contains("expected [5, 18]"));
     r = {};
+    r.embedding = std::int64_t(1) << 40;  // would overflow the layout / allocate terabytes (tests/fuzz)
+    CHECK_THAT(read_error(r, dir), Contains("bad.h5") && Contains("embedding_size is 1099511627776, expected at most 65536"));
+    r = {};
     r.non_finite = "output/W";
     CHECK_THAT(read_error(r, dir), Contains("bad.h5") && Contains("/cnn/output/W"));
 }

@@ -84,6 +84,18 @@ TEST_CASE("generic BED labels and their errors")
     for (const auto& f : {p, pair, bad, empty_iv}) fs::remove(f);
 }
 
+TEST_CASE("an empty chromosome field is an error naming the line (found by tests/fuzz/fuzz_text_inputs)")
+{
+    const auto rt = write_tmp("nochrom.rt.bed", "chr8\t100\t101\t0.5\tR\n\t200\t201\t0.1\tR\n");
+    CHECK_THROWS_WITH(load_replication_timing_labels(rt, "c"), Catch::Contains(":2: empty chromosome name"));
+    const auto bed = write_tmp("nochrom.bed", "\t100\t200\t1\n");
+    CHECK_THROWS_WITH(load_bed_labels(bed, aggregation::window, "t", "c"), Catch::Contains(":1: empty chromosome name"));
+    const auto dom = write_tmp("nochrom.domains.bed", "chr1\t0\t40000\n\t40000\t80000\n");
+    const std::vector<locus> tiles{{"chr1", 0, 40000, 0, "t0"}};
+    CHECK_THROWS_WITH(load_domain_boundary_labels(dom, "c", tiles), Catch::Contains(":2: empty chromosome name"));
+    for (const auto& f : {rt, bed, dom}) fs::remove(f);
+}
+
 TEST_CASE("rows that cannot be scored (NaN, inf, empty, NA) are skipped and counted per file; garbage is an error")
 {
     // Replication timing: real Koren et al. files have NaN rt values.

@@ -1,5 +1,8 @@
 // eval/representation.hpp: features are window means; loci off the representation are counted.
 #include <epilstm/eval/representation.hpp>
+#include <epilstm/eval/score_correlation.hpp>
+
+#include <cmath>
 
 #include <catch2/catch.hpp>
 
@@ -34,4 +37,31 @@ TEST_CASE("features average the bins a window overlaps; unusable loci are counte
     CHECK(f.x(2, 1) == 13.f);
     CHECK(f.skipped.at("chromosome chr2 absent from the representation") == 1);
     CHECK(f.skipped.at("outside the embedded regions") == 2);
+}
+
+TEST_CASE("bin scores: a BED's covered fraction counts overlapping records once; a bedGraph's mean", "[eval]")
+{
+    epilstm::eval::representation r;
+    r.width = 1;
+    r.regions.push_back({"r", "chr1", 1000, 1100, 25, epilstm::eval::row_matrix::Zero(4, 1)});
+    using epilstm::eval::interval;
+    // Bin 0 [1000, 1025) covered by two overlapping records; bin 1 half; bins 2-3 not at all.
+    const std::vector<interval> bed{{"chr1", 990, 1020, 1}, {"chr1", 1005, 1025, 1}, {"chr1", 1030, 1042, 1},
+                                    {"chr1", 1035, 1037, 1}, {"chr2", 1000, 1100, 1}};
+    const auto u = epilstm::eval::covered_union(bed);
+    REQUIRE(u.size() == 3);
+    CHECK((u[0].start == 990 && u[0].end == 1025));
+    CHECK((u[1].start == 1030 && u[1].end == 1042));
+    const auto s = epilstm::eval::bin_scores(r, u, epilstm::eval::uncovered_bases::zero);
+    REQUIRE(s.size() == 1);
+    CHECK(s[0][0] == Approx(1.0));
+    CHECK(s[0][1] == Approx(12.0 / 25));
+    CHECK(s[0][2] == 0);
+    // Without the union the overlaps add up (bin_scores' documented rule for values).
+    CHECK(epilstm::eval::bin_scores(r, bed, epilstm::eval::uncovered_bases::zero)[0][0] == Approx(40.0 / 25));
+    const std::vector<interval> graph{{"chr1", 1000, 1010, 2.0}, {"chr1", 1010, 1025, 4.0}, {"chr1", 1050, 1060, -1.0}};
+    const auto g = epilstm::eval::bin_scores(r, graph, epilstm::eval::uncovered_bases::missing);
+    CHECK(g[0][0] == Approx((10 * 2.0 + 15 * 4.0) / 25));
+    CHECK(std::isnan(g[0][1]));
+    CHECK(g[0][2] == Approx(-1.0));
 }

@@ -102,6 +102,13 @@ void for_each_record(const std::filesystem::path& path, std::size_t min_fields, 
     }
 }
 
+/// A chromosome field: not empty (a line starting with a tab, say), else input_error naming the line.
+inline std::string chrom_field(std::string_view s, const std::filesystem::path& path, std::size_t lineno)
+{
+    if (s.empty()) throw input_error(path.string() + ":" + std::to_string(lineno) + ": empty chromosome name");
+    return std::string(s);
+}
+
 inline std::int64_t parse_int(std::string_view s, const std::filesystem::path& path, std::size_t lineno,
                               const char* what)
 {
@@ -180,7 +187,7 @@ inline label_set load_bed_labels(const std::filesystem::path& path, aggregation 
     const std::size_t label_col = pair ? 5 : 3;
     detail::for_each_record(path, label_col + 1, 1, [&](const auto& f, std::size_t ln) {
         locus l;
-        l.chrom = std::string(f[0]);
+        l.chrom = detail::chrom_field(f[0], path, ln);
         const auto a = detail::parse_int(f[1], path, ln, "start"), b = detail::parse_int(f[2], path, ln, "end");
         detail::check_interval(a, b, path, ln);
         if (pair) {
@@ -215,7 +222,7 @@ inline label_set load_expression_labels(const std::filesystem::path& path, std::
     detail::for_each_record(path, 6, 2, [&](const auto& f, std::size_t ln) {
         locus l;
         l.name = std::string(f[0]);
-        l.chrom = std::string(f[1]);
+        l.chrom = detail::chrom_field(f[1], path, ln);
         const std::int64_t tss = detail::parse_int(f[2], path, ln, "tss_1based") - 1;  // 0-based
         if (tss < 0) throw input_error(path.string() + ":" + std::to_string(ln) + ": TSS before the chromosome start");
         if (f[3] == "+") {
@@ -260,7 +267,7 @@ inline label_set load_pei_labels(const std::filesystem::path& path, std::string 
             return;
         }
         locus l;
-        l.chrom = std::string(f[0]);
+        l.chrom = detail::chrom_field(f[0], path, ln);
         std::tie(l.start, l.end) = between(es, ee, ps, pe);
         l.label = label;
         l.name = std::string(f[0]) + ":" + std::to_string(es) + "-" + std::to_string(pe);
@@ -285,7 +292,7 @@ inline label_set load_replication_timing_labels(const std::filesystem::path& pat
             return;
         }
         const double rt = detail::parse_double(f[3], path, ln, "rt");
-        auto& b = bins[{std::string(f[0]), a / bin}];
+        auto& b = bins[{detail::chrom_field(f[0], path, ln), a / bin}];
         b.first += rt;
         b.second += 1;
     });
@@ -319,7 +326,7 @@ inline label_set load_domain_boundary_labels(const std::filesystem::path& path, 
     detail::for_each_record(path, 3, 1, [&](const auto& f, std::size_t ln) {
         const auto a = detail::parse_int(f[1], path, ln, "start"), b = detail::parse_int(f[2], path, ln, "end");
         detail::check_interval(a, b, path, ln);
-        domains.push_back({std::string(f[0]), a, b});
+        domains.push_back({detail::chrom_field(f[0], path, ln), a, b});
     });
     for (const auto& t : tiles) {
         bool overlapped = false;

@@ -24,8 +24,27 @@ enum class uncovered_bases {
     missing,  ///< not at all: a bin's score is the mean over its covered bases; a bin with none is NaN
 };
 
+/// The union of the intervals, per chromosome, each with value 1: what a BED of elements covers,
+/// whether or not its records overlap (sorted by chromosome, then start).
+inline std::vector<interval> covered_union(std::vector<interval> iv)
+{
+    std::sort(iv.begin(), iv.end(), [](const interval& a, const interval& b) {
+        return std::tie(a.chrom, a.start, a.end) < std::tie(b.chrom, b.start, b.end);
+    });
+    std::vector<interval> out;
+    for (auto& i : iv) {
+        if (!out.empty() && out.back().chrom == i.chrom && i.start <= out.back().end) {
+            out.back().end = std::max(out.back().end, i.end);
+            continue;
+        }
+        i.value = 1;
+        out.push_back(std::move(i));
+    }
+    return out;
+}
+
 /// The score of every bin of every region of `r`: the base-weighted mean of the interval values.
-/// Overlapping intervals add up.
+/// Overlapping intervals add up (for the fraction a BED covers, pass covered_union of it).
 inline std::vector<std::vector<double>> bin_scores(const representation& r, const std::vector<interval>& iv,
                                                    uncovered_bases rule)
 {

@@ -85,8 +85,9 @@ inline refined_checkpoint_part read_refined_part(const input_file& f)
                           " is not supported (this build reads version " + std::to_string(refined_checkpoint_version) + ")");
     refined_checkpoint_part part;
     part.placement.grid = f.read_int_attribute("/", "grid_size");
-    if (part.placement.grid < 1)
-        throw input_error(file + ": attribute 'grid_size' is " + std::to_string(part.placement.grid) + ", expected >= 1");
+    if (part.placement.grid < 1 || part.placement.grid > refined_max_grid)
+        throw input_error(file + ": attribute 'grid_size' is " + std::to_string(part.placement.grid) + ", expected 1.." +
+                          std::to_string(refined_max_grid));
 
     if (!f.has_dataset(refined_tracks_dataset))
         throw input_error(file + ": dataset " + std::string(refined_tracks_dataset) + " is missing (strings [T], the track ids)");

@@ -100,6 +100,20 @@ refined_cnn_checkpoint<T> read_refined_cnn_checkpoint(const std::filesystem::pat
             throw input_error(file + ": attribute '" + std::string(attr) + "' of group " + group + " is " +
                               std::to_string(*dst) + ", expected >= 1");
     }
+    validate_refined_cnn_config(cfg, file + ": group " + group);
+    // Every tensor's shape first, so that attributes that disagree with the datasets are an error,
+    // not a huge allocation (tests/fuzz/fuzz_checkpoints).
+    const parameter_layout layout = refined_cnn<T>::layout_for(cfg);
+    for (const tensor_desc& t : layout.tensors()) {
+        const std::string name = group + "/" + t.name;
+        if (!f.has_dataset(name)) continue;  // reported below
+        const auto shape = f.shape(name);
+        const std::vector<hsize_t> want = t.rank == 2 ? std::vector<hsize_t>{static_cast<hsize_t>(t.rows), static_cast<hsize_t>(t.cols)}
+                                                      : std::vector<hsize_t>{static_cast<hsize_t>(t.rows)};
+        if (shape != want)
+            throw shape_error(file + ": dataset " + name + " has shape " + detail::shape_string(shape) + ", expected " +
+                              detail::shape_string(want) + " (from grid_size and the attributes of " + group + ")");
+    }
     refined_cnn<T> model(cfg);
     for (const tensor_desc& t : model.layout().tensors()) {
         const std::string name = group + "/" + t.name;

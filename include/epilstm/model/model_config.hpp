@@ -27,14 +27,22 @@ struct model_config {
 };
 
 /// Throws input_error "<where>: <problem>" for a configuration no model type can take.
+/// The largest sizes validate_config accepts.
+inline constexpr index_t max_input_size = index_t(1) << 24;    ///< tracks D (16.8 million)
+inline constexpr index_t max_hidden_size = index_t(1) << 16;   ///< H (65 536)
+inline constexpr index_t max_frame_length = index_t(1) << 24;  ///< F positions per frame
+
 inline void validate_config(const model_config& cfg, const std::string& where)
 {
-    if (cfg.input_size <= 0)
-        throw input_error(where + ": input_size is " + std::to_string(cfg.input_size) + ", expected > 0");
-    if (cfg.hidden_size <= 0)
-        throw input_error(where + ": hidden_size is " + std::to_string(cfg.hidden_size) + ", expected > 0");
-    if (cfg.frame_length <= 0)
-        throw input_error(where + ": frame_length is " + std::to_string(cfg.frame_length) + ", expected > 0");
+    // Upper bounds far above any real model, so that sizes computed from them (4H(D + H) weights,
+    // F·streams frames) cannot overflow: a larger value comes from a damaged or foreign file.
+    auto in_range = [&](index_t v, index_t max, const char* what) {
+        if (v <= 0 || v > max)
+            throw input_error(where + ": " + what + " is " + std::to_string(v) + ", expected 1.." + std::to_string(max));
+    };
+    in_range(cfg.input_size, max_input_size, "input_size");
+    in_range(cfg.hidden_size, max_hidden_size, "hidden_size");
+    in_range(cfg.frame_length, max_frame_length, "frame_length");
     if (!detail::is_one_of(cfg.activation, activation_names))
         throw input_error(where + ": unknown activation '" + cfg.activation +
                           "' (allowed: " + detail::allowed_list(activation_names) + ")");

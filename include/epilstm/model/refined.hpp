@@ -64,6 +64,10 @@ inline index_t refined_grid_size(index_t tracks)
     return g;
 }
 
+/// The largest grid side accepted (16.8 million pixels per position's image; REFINED's own grid is
+/// ⌈√T⌉, 32 for a thousand tracks): a larger one in a file is a damaged or foreign checkpoint.
+inline constexpr index_t refined_max_grid = 4096;
+
 /// Where each track sits on the grid.
 struct refined_placement {
     index_t grid = 0;            ///< g: the image is g×g
@@ -81,6 +85,9 @@ inline void validate_placement(const refined_placement& p, index_t tracks, const
     const index_t T = p.tracks();
     if (tracks >= 0 && T != tracks)
         throw input_error(where + ": the placement has " + std::to_string(T) + " tracks, expected " + std::to_string(tracks));
+    if (p.grid > refined_max_grid)
+        throw input_error(where + ": grid size " + std::to_string(p.grid) + " is larger than " +
+                          std::to_string(refined_max_grid) + " (a " + std::to_string(refined_max_grid) + "² image per position)");
     if (p.grid < refined_grid_size(T))
         throw input_error(where + ": grid size " + std::to_string(p.grid) + " is too small for " + std::to_string(T) +
                           " tracks (expected at least ceil(sqrt(T)) = " + std::to_string(refined_grid_size(T)) + ")");

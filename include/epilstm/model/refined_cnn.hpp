@@ -52,16 +52,23 @@ struct refined_cnn_config {
     index_t flat() const { return channels2 * pixels(); }
 };
 
-/// Throws input_error, prefixed by `where`, unless every size is positive.
+/// The largest E and C1, C2 validate_refined_cnn_config accepts (with g <= refined_max_grid no
+/// parameter count computed from them overflows 64 bits).
+inline constexpr index_t refined_cnn_max_embedding = index_t(1) << 16;
+inline constexpr index_t refined_cnn_max_channels = index_t(1) << 12;
+
+/// Throws input_error, prefixed by `where`, unless every size is positive and within its bound.
 inline void validate_refined_cnn_config(const refined_cnn_config& c, const std::string& where)
 {
-    auto positive = [&](index_t v, const char* what) {
+    auto in_range = [&](index_t v, index_t max, const char* what) {
         if (v < 1) throw input_error(where + ": " + what + " is " + std::to_string(v) + ", expected >= 1");
+        if (v > max)
+            throw input_error(where + ": " + what + " is " + std::to_string(v) + ", expected at most " + std::to_string(max));
     };
-    positive(c.grid, "grid_size");
-    positive(c.embedding, "embedding_size");
-    positive(c.channels1, "channels1");
-    positive(c.channels2, "channels2");
+    in_range(c.grid, refined_max_grid, "grid_size");
+    in_range(c.embedding, refined_cnn_max_embedding, "embedding_size");
+    in_range(c.channels1, refined_cnn_max_channels, "channels1");
+    in_range(c.channels2, refined_cnn_max_channels, "channels2");
 }
 
 /// The loss mask of a placement: [g²], 1 on the pixels that hold a track, 0 on empty ones.
@@ -96,22 +103,30 @@ public:
     };
 
     refined_cnn() : refined_cnn(refined_cnn_config{}) {}
-    explicit refined_cnn(const refined_cnn_config& c) : cfg_(c)
+    explicit refined_cnn(const refined_cnn_config& c) : cfg_(c), layout_(layout_for(c))
+    {
+        params_ = vector::Zero(layout_.size());
+        build_neighbours();
+    }
+
+    /// The parameter layout of a network of shape `c` (validated), without building one: a reader
+    /// checks a file's tensors against it before allocating anything.
+    static parameter_layout layout_for(const refined_cnn_config& c)
     {
         validate_refined_cnn_config(c, "epilstm: REFINED CNN");
         const index_t C1 = c.channels1, C2 = c.channels2, E = c.embedding, F = c.flat();
-        layout_.add_matrix("conv1/W", C1, 9);
-        layout_.add_vector("conv1/b", C1);
-        layout_.add_matrix("conv2/W", C2, 9 * C1);
-        layout_.add_vector("conv2/b", C2);
-        layout_.add_matrix("encoder/W", E, F);
-        layout_.add_vector("encoder/b", E);
-        layout_.add_matrix("decoder/W", F, E);
-        layout_.add_vector("decoder/b", F);
-        layout_.add_matrix("output/W", 1, 9 * C2);
-        layout_.add_vector("output/b", 1);
-        params_ = vector::Zero(layout_.size());
-        build_neighbours();
+        parameter_layout l;
+        l.add_matrix("conv1/W", C1, 9);
+        l.add_vector("conv1/b", C1);
+        l.add_matrix("conv2/W", C2, 9 * C1);
+        l.add_vector("conv2/b", C2);
+        l.add_matrix("encoder/W", E, F);
+        l.add_vector("encoder/b", E);
+        l.add_matrix("decoder/W", F, E);
+        l.add_vector("decoder/b", F);
+        l.add_matrix("output/W", 1, 9 * C2);
+        l.add_vector("output/b", 1);
+        return l;
     }
 
     const refined_cnn_config& config() const { return cfg_; }
