@@ -10,7 +10,7 @@ bash scripts/install-deps.sh
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz -j 2
 targets=("$@")
-[ "${#targets[@]}" -gt 0 ] || targets=(fuzz_text_inputs fuzz_intervals fuzz_checkpoints)
+[ "${#targets[@]}" -gt 0 ] || targets=(fuzz_text_inputs fuzz_intervals fuzz_hdf5_files)
 status=0
 for t in "${targets[@]}"; do
     dir=results/fuzz/$t

@@ -68,6 +68,92 @@ private:
 
 std::string prefix(const std::string& origin) { return origin.empty() ? std::string() : origin + ": "; }
 
+/// The parts of a bigWig (BBI) file that libBigWig trusts when it opens one, checked first: the
+/// header's offsets inside the file, the chromosome B+ tree's key size and item count, and every
+/// node of the tree (inside the file, leaf items no more than the count, bounded depth). libBigWig
+/// 0.4.7 allocates and writes by these numbers without checking them (tests/fuzz/fuzz_bigwig found
+/// an 8 TB allocation and a heap write past its chromosome list). Returns "" or what is wrong.
+class bbi_check {
+public:
+    explicit bbi_check(const std::filesystem::path& path) : in_(path, std::ios::binary)
+    {
+        std::error_code ec;
+        size_ = static_cast<std::uint64_t>(std::filesystem::file_size(path, ec));
+        if (ec) size_ = 0;
+    }
+
+    std::string problem()
+    {
+        if (size_ < 64) return "shorter than a bigWig header (64 bytes)";
+        const std::uint64_t chrom_tree = u64(8), full_data = u64(16), full_index = u64(24);
+        const std::uint16_t zooms = u16(6);
+        if (!in_) return "cannot read the header";
+        if (64 + 24 * static_cast<std::uint64_t>(zooms) > size_) return "zoom level headers beyond the end of the file";
+        for (std::uint64_t off : {chrom_tree, full_data, full_index})
+            if (off >= size_) return "header offset " + std::to_string(off) + " beyond the end of the file (" +
+                                     std::to_string(size_) + " bytes)";
+        // The chromosome tree's header.
+        if (chrom_tree + 32 > size_) return "chromosome tree header beyond the end of the file";
+        if (u32(chrom_tree) != 0x78CA8C91u) return "bad chromosome tree magic number";
+        block_ = u32(chrom_tree + 4);
+        key_ = u32(chrom_tree + 8);
+        items_ = u64(chrom_tree + 16);
+        if (block_ == 0) return "chromosome tree block size 0";
+        if (key_ == 0 || key_ > 4096) return "chromosome name size " + std::to_string(key_) + " (expected 1..4096)";
+        if (items_ > size_ / (key_ + 8)) return "chromosome tree lists " + std::to_string(items_) + " chromosomes, more than the file can hold";
+        std::uint64_t leaves = 0;
+        if (auto p = node(chrom_tree + 32, 0, leaves); !p.empty()) return p;
+        if (leaves != items_)
+            return "chromosome tree holds " + std::to_string(leaves) + " chromosomes, its header says " + std::to_string(items_);
+        if (!in_) return "truncated";
+        return "";
+    }
+
+private:
+    std::string node(std::uint64_t off, int depth, std::uint64_t& leaves)
+    {
+        if (depth > 32) return "chromosome tree deeper than 32 levels";
+        if (off + 4 > size_) return "chromosome tree node beyond the end of the file";
+        const bool leaf = u8(off) != 0;
+        const std::uint16_t count = u16(off + 2);
+        const std::uint64_t item = key_ + 8ull;  // key, then chromId + size (leaf) or child offset
+        if (count > block_) return "chromosome tree node of " + std::to_string(count) + " items in blocks of " + std::to_string(block_);
+        if (off + 4 + item * count > size_) return "chromosome tree node beyond the end of the file";
+        for (std::uint16_t k = 0; k < count; ++k) {
+            const std::uint64_t at = off + 4 + item * k + key_;
+            if (leaf) {
+                if (++leaves > items_) return "chromosome tree holds more chromosomes than its header says";
+                const std::uint32_t id = u32(at);
+                if (id >= items_) return "chromosome id " + std::to_string(id) + " out of range";
+                if (seen_.size() < items_) seen_.resize(static_cast<std::size_t>(items_), 0);
+                if (seen_[id]++) return "chromosome id " + std::to_string(id) + " listed twice";
+            } else if (auto p = node(u64(at), depth + 1, leaves); !p.empty()) {
+                return p;
+            }
+        }
+        return "";
+    }
+    template <class U>
+    U read(std::uint64_t off)
+    {
+        unsigned char b[sizeof(U)] = {};
+        in_.seekg(static_cast<std::streamoff>(off));
+        in_.read(reinterpret_cast<char*>(b), sizeof b);
+        U v = 0;
+        for (std::size_t i = sizeof(U); i-- > 0;) v = static_cast<U>((v << 8) | b[i]);  // little-endian
+        return v;
+    }
+    std::uint8_t u8(std::uint64_t off) { return read<std::uint8_t>(off); }
+    std::uint16_t u16(std::uint64_t off) { return read<std::uint16_t>(off); }
+    std::uint32_t u32(std::uint64_t off) { return read<std::uint32_t>(off); }
+    std::uint64_t u64(std::uint64_t off) { return read<std::uint64_t>(off); }
+
+    std::ifstream in_;
+    std::vector<char> seen_;
+    std::uint64_t size_ = 0, items_ = 0;
+    std::uint32_t block_ = 0, key_ = 0;
+};
+
 }  // namespace
 
 struct bigwig_file::impl {
@@ -96,12 +182,19 @@ bigwig_file::bigwig_file(const std::filesystem::path& path, const std::string& o
         quiet_stderr quiet;
         if (!bwIsBigWig(path.c_str(), nullptr))
             throw input_error(what + ": not a bigWig file (bad magic number)");
+        if (const std::string p = bbi_check(path).problem(); !p.empty())
+            throw input_error(what + ": corrupt bigWig: " + p);
         impl_->fp = bwOpen(path.c_str(), nullptr, "r");
     }
     if (!impl_->fp || !impl_->fp->hdr || !impl_->fp->cl)
         throw input_error(what + ": cannot be opened as a bigWig (truncated or corrupt header or chromosome list)");
     const chromList_t* cl = impl_->fp->cl;
-    for (int64_t i = 0; i < cl->nKeys; ++i) impl_->chroms.push_back({cl->chrom[i], static_cast<std::int64_t>(cl->len[i])});
+    for (int64_t i = 0; i < cl->nKeys; ++i) {
+        const char* name = cl->chrom[i];
+        if (!name || !*name)
+            throw input_error(what + ": corrupt bigWig: chromosome " + std::to_string(i) + " has an empty name");
+        impl_->chroms.push_back({name, static_cast<std::int64_t>(cl->len[i])});
+    }
 }
 
 bigwig_file::~bigwig_file() = default;

@@ -163,7 +163,7 @@ TEST_CASE("reader: format and attributes")
     r.grid = 0;
     CHECK_THAT(read_error(r, dir), Contains("bad.h5: attribute 'grid_size' is 0, expected 1..4096"));
     r = {};
-    r.grid = std::int64_t(1) << 62;  // g² would overflow (found by tests/fuzz/fuzz_checkpoints)
+    r.grid = std::int64_t(1) << 62;  // g² would overflow (found by tests/fuzz/fuzz_hdf5_files)
     CHECK_THAT(read_error(r, dir), Contains("bad.h5: attribute 'grid_size' is 4611686018427387904, expected 1..4096"));
 }
 

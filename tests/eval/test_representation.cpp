@@ -1,6 +1,13 @@
 // eval/representation.hpp: features are window means; loci off the representation are counted.
 #include <epilstm/eval/representation.hpp>
 #include <epilstm/eval/score_correlation.hpp>
+#include <epilstm/io/embedding_file.hpp>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
 
 #include <cmath>
 
@@ -64,4 +71,31 @@ TEST_CASE("bin scores: a BED's covered fraction counts overlapping records once;
     CHECK(g[0][0] == Approx((10 * 2.0 + 15 * 4.0) / 25));
     CHECK(std::isnan(g[0][1]));
     CHECK(g[0][2] == Approx(-1.0));
+}
+
+TEST_CASE("an embedding file with impossible coordinates is refused before any arithmetic on them", "[eval]")
+{
+    // Found by tests/fuzz/fuzz_hdf5_files: end - start overflowed for start = 5.8e18, end = -9.2e18.
+    const auto dir = std::filesystem::temp_directory_path() / ("epilstm_rep_coords_" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    const auto file = dir / "e.h5";
+    {
+        epilstm::io::embedding_writer w(file, 2, 25, "m.h5", "s.h5", 1);
+        w.begin_region("r1", "chr1", 0, 100, 25, 4);
+        const std::vector<float> rows(8, 1.f);
+        w.write_rows(0, 4, rows.data());
+        w.commit();
+    }
+    CHECK(read_embedding_representation(file).regions.size() == 1);
+    {
+        H5::H5File f(file.string(), H5F_ACC_RDWR);
+        H5::Group g = f.openGroup("/regions/r1");
+        g.removeAttr("start");
+        const long long v = 5805770448205402274LL;
+        g.createAttribute("start", H5::PredType::STD_I64LE, H5::DataSpace()).write(H5::PredType::NATIVE_LLONG, &v);
+    }
+    CHECK_THROWS_WITH(read_embedding_representation(file),
+                      Catch::Contains("e.h5: /regions/r1: coordinates start 5805770448205402274, end 100") &&
+                          Catch::Contains("expected 0 <= start <= end"));
+    std::filesystem::remove_all(dir);
 }

@@ -317,7 +317,7 @@ TEST_CASE("reading a checkpoint reports every problem with the file and dataset"
         CHECK(message_of([&] { io::read_checkpoint_config(file); }) == f + ": checkpoint attribute 'hidden_size' missing");
         write_crafted(file, good_strings, {{"version", 1}, {"input_size", 0}, {"hidden_size", 2}, {"frame_length", 10}});
         CHECK_THROWS_WITH(io::read_checkpoint_config(file), Contains("input_size is 0, expected 1..16777216"));
-        // Sizes whose layout would overflow 64 bits (found by tests/fuzz/fuzz_checkpoints).
+        // Sizes whose layout would overflow 64 bits (found by tests/fuzz/fuzz_hdf5_files).
         write_crafted(file, good_strings,
                       {{"version", 1}, {"input_size", 3}, {"hidden_size", 6529656509733797887}, {"frame_length", 10}});
         CHECK_THROWS_WITH(io::read_checkpoint_config(file), Contains("hidden_size is 6529656509733797887, expected 1..65536"));

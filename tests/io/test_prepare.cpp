@@ -8,7 +8,10 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstdint>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 namespace fs = std::filesystem;
@@ -149,4 +152,53 @@ TEST_CASE("prepare: the identity transform stores the raw values", "[prepare]")
     for (std::size_t i = 0; i < xa.size(); ++i) CHECK(xa[i] == Approx(std::asinh(double(xb[i]))).margin(1e-6));
     fs::remove(a);
     fs::remove(b);
+}
+
+TEST_CASE("corrupt bigWigs are refused before libBigWig trusts their chromosome tree", "[prepare][bigwig]")
+{
+    // tests/fuzz/fuzz_bigwig found libBigWig 0.4.7 writing past its chromosome list (SEGV) and
+    // asking for terabytes when a file's chromosome tree lies; src/bigwig/bigwig.cpp checks it first.
+    const fs::path good = fs::path(EPILSTM_SOURCE_DIR) / "tests" / "fixtures" / "bigwig" / "tiny.bw";
+    {
+        const io::bigwig_file bw(good);
+        REQUIRE(bw.chroms().size() == 2);
+        CHECK(bw.chroms()[1].name == "chr2");
+    }
+    std::string bytes;
+    {
+        std::ifstream in(good, std::ios::binary);
+        bytes.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    REQUIRE(bytes.size() == 610);
+    auto put = [](std::string& b, std::size_t at, std::uint64_t v, int n) {
+        for (int k = 0; k < n; ++k) b[at + static_cast<std::size_t>(k)] = static_cast<char>((v >> (8 * k)) & 0xff);
+    };
+    // The chromosome tree is at byte 128: header 32 bytes, then one leaf of two 12-byte items at 164.
+    struct patch {
+        const char* what;
+        std::size_t at;
+        std::uint64_t value;
+        int bytes;
+        const char* message;
+    };
+    const patch patches[] = {
+        {"fewer chromosomes in the header than in the tree", 128 + 16, 1, 8, "holds more chromosomes than its header says"},
+        {"key size 0", 128 + 8, 0, 4, "chromosome name size 0"},
+        {"tree offset past the end", 8, 10000, 8, "beyond the end of the file"},
+        {"an empty chromosome name", 164, 0, 4, "chromosome 0 has an empty name"},
+        {"a chromosome id twice", 180, 0, 4, "chromosome id 0 listed twice"},
+        {"an item count that the file cannot hold", 128 + 16, 1ull << 40, 8, "more than the file can hold"},
+    };
+    const fs::path dir = fs::temp_directory_path() / ("epilstm_bad_bw_" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    for (const auto& p : patches) {
+        INFO(p.what);
+        std::string b = bytes;
+        put(b, p.at, p.value, p.bytes);
+        const fs::path f = dir / "bad.bw";
+        std::ofstream(f, std::ios::binary | std::ios::trunc).write(b.data(), static_cast<std::streamsize>(b.size()));
+        CHECK_THROWS_WITH(io::bigwig_file(f, "m.tsv:3"),
+                          Catch::Contains("m.tsv:3: bigWig " + f.string() + ": corrupt bigWig") && Catch::Contains(p.message));
+    }
+    fs::remove_all(dir);
 }

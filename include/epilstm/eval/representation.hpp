@@ -57,7 +57,13 @@ inline representation read_embedding_representation(const std::filesystem::path&
         reg.end = f.read_int_attribute(g, "end");
         reg.bin_size = f.read_int_attribute(g, "bin_size");
         reg.rows = f.read_matrix(g + "/embedding");
-        if (reg.bin_size <= 0 || reg.rows.rows() * reg.bin_size != reg.end - reg.start)
+        // Coordinates first (0 <= start <= end, 1 <= bin_size <= 2^30), so nothing below overflows
+        // (tests/fuzz/fuzz_hdf5_files).
+        if (reg.start < 0 || reg.end < reg.start || reg.bin_size <= 0 || reg.bin_size > (std::int64_t(1) << 30))
+            throw input_error(path.string() + ": " + g + ": coordinates start " + std::to_string(reg.start) + ", end " +
+                              std::to_string(reg.end) + ", bin_size " + std::to_string(reg.bin_size) +
+                              " (expected 0 <= start <= end and 1 <= bin_size <= 2^30)");
+        if (reg.rows.rows() * reg.bin_size != reg.end - reg.start)
             throw input_error(path.string() + ": " + g + ": " + std::to_string(reg.rows.rows()) + " rows of " +
                               std::to_string(reg.bin_size) + " bp do not cover [" + std::to_string(reg.start) + ", " +
                               std::to_string(reg.end) + ")");

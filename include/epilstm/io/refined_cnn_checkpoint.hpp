@@ -102,7 +102,7 @@ refined_cnn_checkpoint<T> read_refined_cnn_checkpoint(const std::filesystem::pat
     }
     validate_refined_cnn_config(cfg, file + ": group " + group);
     // Every tensor's shape first, so that attributes that disagree with the datasets are an error,
-    // not a huge allocation (tests/fuzz/fuzz_checkpoints).
+    // not a huge allocation (tests/fuzz/fuzz_hdf5_files).
     const parameter_layout layout = refined_cnn<T>::layout_for(cfg);
     for (const tensor_desc& t : layout.tensors()) {
         const std::string name = group + "/" + t.name;

@@ -1,6 +1,7 @@
-// libFuzzer target: the three checkpoint readers (Epi-LSTM io/checkpoint.hpp, Avocado
-// io/avocado_checkpoint.hpp, REFINED+CNN io/refined_cnn_checkpoint.hpp) on valid HDF5 files with
-// wrong contents. Fuzzing HDF5's own byte format would test libhdf5, not us; so this target is
+// libFuzzer target: the HDF5 readers — the three checkpoints (Epi-LSTM io/checkpoint.hpp, Avocado
+// io/avocado_checkpoint.hpp, REFINED+CNN io/refined_cnn_checkpoint.hpp), the signal store
+// (io/signal_store.hpp) and the embedding file (eval/representation.hpp, io/embedding_file.hpp) —
+// on valid HDF5 files with wrong contents. Fuzzing HDF5's own byte format would test libhdf5, not us; so this target is
 // structure-aware: it starts from a valid checkpoint of each kind (written once by the library's
 // writers) and applies 1–4 mutations the fuzzer chooses — an attribute replaced by an integer
 // (often an extreme one) or a string, a dataset replaced by one of another shape, element type or
@@ -11,6 +12,9 @@
 #include <epilstm/io/avocado_checkpoint.hpp>
 #include <epilstm/io/checkpoint.hpp>
 #include <epilstm/io/refined_cnn_checkpoint.hpp>
+#include <epilstm/io/embedding_file.hpp>
+#include <epilstm/io/signal_store.hpp>
+#include <epilstm/eval/representation.hpp>
 #include <epilstm/epilstm.hpp>  // the run-time model types (with_model_type)
 
 #include <fuzzer/FuzzedDataProvider.h>
@@ -120,6 +124,41 @@ const std::vector<template_file>& templates()
             m.initialize(3);
             const fs::path p = dir / "template_refined_cnn.h5";
             io::write_refined_cnn_checkpoint(p, {"E1.A", "E1.B", "E2.A"}, pl, m);
+            out.push_back({p, {}});
+        }
+        {  // A signal store: 3 tracks, two regions (one with a position no track covers).
+            io::genome g;
+            g.path = "fuzz.sizes";
+            g.chroms = {{"chr1", 100000}, {"chr2", 5000}};
+            const std::vector<io::track_info> tracks{{"E1.A", "E1", "A", "/x/E1.A.bigWig"},
+                                                     {"E1.B", "E1", "B", "/x/E1.B.bigWig"},
+                                                     {"E2.A", "E2", "A", "/x/E2.A.bigWig"}};
+            const fs::path p = dir / "template_store.h5";
+            io::signal_store_writer w(p, tracks, g, 25, "asinh", 8);
+            for (int r = 0; r < 2; ++r) {
+                const index_t n = r == 0 ? 20 : 9;
+                w.begin_region(r == 0 ? "r1" : "r2", r == 0 ? "chr1" : "chr2", 100 * r, 100 * r + 25 * n);
+                std::vector<float> x(static_cast<std::size_t>(3 * n));
+                std::vector<std::uint8_t> h(x.size(), 1);
+                for (std::size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(i % 7) * 0.25f;
+                for (int d = 0; d < 3; ++d) h[static_cast<std::size_t>(d * n + 2)] = 0;
+                w.write_block(n, x.data(), h.data());
+                w.end_region();
+            }
+            w.commit();
+            out.push_back({p, {}});
+        }
+        {  // An embedding file: E = 2, two regions, with the model's checksum and streams.
+            const fs::path p = dir / "template_embedding.h5";
+            io::embedding_writer w(p, 2, 25, "/x/model.h5", "/x/store.h5", 1);
+            w.record_model(1, "fnv1a64:0123456789abcdef");
+            for (int r = 0; r < 2; ++r) {
+                const index_t n = r == 0 ? 12 : 5;
+                w.begin_region(r == 0 ? "r1" : "r2", r == 0 ? "chr1" : "chr2", 100 * r, 100 * r + 25 * n, 25, n);
+                std::vector<float> rows(static_cast<std::size_t>(2 * n), 0.5f);
+                w.write_rows(0, n, rows.data());
+            }
+            w.commit();
             out.push_back({p, {}});
         }
         for (auto& f : out) f.contents = list_objects(f.path);
@@ -297,6 +336,29 @@ void read_refined(const fs::path& p)
     EPILSTM_FUZZ_REQUIRE(e.rows() == ck.model.config().embedding && e.cols() == 2);
 }
 
+void read_store(const fs::path& p)
+{
+    const io::signal_store s(p);
+    EPILSTM_FUZZ_REQUIRE(s.tracks() >= 1 && static_cast<index_t>(s.track_ids().size()) == s.tracks());
+    for (index_t r = 0; r < static_cast<index_t>(s.regions().size()); ++r) {
+        const auto& ri = s.regions()[static_cast<std::size_t>(r)];
+        EPILSTM_FUZZ_REQUIRE(ri.positions >= 1 && ri.end - ri.start == ri.positions * ri.bin_size);
+        std::vector<float> rows(static_cast<std::size_t>(ri.positions * s.tracks()));
+        s.read_positions(r, 0, ri.positions, rows.data());
+        EPILSTM_FUZZ_REQUIRE(static_cast<index_t>(s.read_missing(r, 0, ri.positions).size()) == ri.positions);
+    }
+}
+
+void read_embedding(const fs::path& p)
+{
+    const eval::representation rep = eval::read_embedding_representation(p);
+    for (const auto& g : rep.regions) {
+        EPILSTM_FUZZ_REQUIRE(g.rows.cols() == rep.width);
+        EPILSTM_FUZZ_REQUIRE(g.bin_size > 0 && g.rows.rows() * g.bin_size == g.end - g.start);
+    }
+    (void)io::read_embedding_provenance(p);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***)
@@ -310,7 +372,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***)
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
 {
     FuzzedDataProvider in(data, size);
-    const int kind = in.ConsumeIntegralInRange(0, 2);
+    const int kind = in.ConsumeIntegralInRange(0, 4);
     const template_file& t = templates()[static_cast<std::size_t>(kind)];
     const fs::path work = t.path.parent_path() / ("mutated_" + std::to_string(kind) + ".h5");
     fs::copy_file(t.path, work, fs::copy_options::overwrite_existing);
@@ -319,7 +381,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         switch (kind) {
         case 0: read_epilstm(work); break;
         case 1: read_avocado(work); break;
-        default: read_refined(work); break;
+        case 2: read_refined(work); break;
+        case 3: read_store(work); break;
+        default: read_embedding(work); break;
         }
     });
     return 0;
