@@ -47,8 +47,9 @@ using cnn = refined_cnn<float>;
 constexpr index_t block = 4096;  ///< positions per read / forward pass (embed and reconstruct use the same)
 
 /// Eigen single-threaded for its lifetime. The CNN's GEMMs are small ([16, 72] × [72, 6400] at a
-/// batch of 256), and with OpenMP's threads on a loaded machine they ran 7× slower than on one
-/// thread (measured: 4 100 vs 28 000 positions/s in training, 2 cores shared with other work).
+/// batch of 256), and with OpenMP's threads on a loaded machine (2 cores shared with other work)
+/// training ran 7× slower than on one thread: 4 100 vs 28 000 positions/s on a 1 200-position store,
+/// 1 380 positions/s on the pilot store with OpenMP.
 struct single_threaded_eigen {
     int before = Eigen::nbThreads();
     single_threaded_eigen() { Eigen::setNbThreads(1); }
