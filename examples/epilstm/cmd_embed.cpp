@@ -153,9 +153,10 @@ int run_comparator_embed(const embed_cli& o, checkpoint_format format)
         if (o.app->count(opt) > 0)
             throw input_error(std::string("command line: ") + opt + " is an epi-lstm option; " + o.model.string() +
                               " is a " + method + " checkpoint");
-    if (format != checkpoint_format::avocado && o.app->count("--fit-epochs") > 0)
-        throw input_error("command line: --fit-epochs is for avocado checkpoints; " + o.model.string() + " is a " + method +
-                          " checkpoint");
+    for (const char* opt : {"--fit-epochs", "--fit-passes", "--fit-lr"})
+        if (format != checkpoint_format::avocado && o.app->count(opt) > 0)
+            throw input_error(std::string("command line: ") + opt + " is for avocado checkpoints; " + o.model.string() +
+                              " is a " + method + " checkpoint");
     const io::signal_store store(o.store);
     embed_request r{o.model, o.store, o.out, o.reconstruction, o.regions};
     const embed_result e = format == checkpoint_format::avocado ? run_avocado_embed(r, *o.avocado, store)
@@ -178,9 +179,10 @@ int run_embed(const embed_cli& o)
     if (!o.reconstruction.empty())
         throw input_error("command line: --reconstruction-out is for avocado and refined-cnn checkpoints (an epi-lstm "
                           "model's reconstruction: `epilstm reconstruct`, or `evaluate --model`)");
-    if (o.app->count("--fit-epochs") > 0)
-        throw input_error("command line: --fit-epochs is for avocado checkpoints; " + o.model.string() +
-                          " is an epi-lstm checkpoint");
+    for (const char* opt : {"--fit-epochs", "--fit-passes", "--fit-lr"})
+        if (o.app->count(opt) > 0)
+            throw input_error(std::string("command line: ") + opt + " is for avocado checkpoints; " + o.model.string() +
+                              " is an epi-lstm checkpoint");
     with_checkpoint(o.model, [&](auto& model, const io::checkpoint& ck) {
         const auto session = open_session(o.device, model);
         session->set_standardization(ck.standardization);
