@@ -73,6 +73,18 @@ echo "==> reconstructing the held-out chr7 regions (epilstm reconstruct)"
 "$bin" reconstruct --model "$out/model.h5" --matrix "$out/heldout_chr7.h5" --out "$out/heldout_chr7.reconstruction.h5" \
     | tee "$out/reconstruct.log"
 
+# The comparators' budgets (docs/comparators.md, "The main job"): each gets wall-clock time of the
+# order of Epi-LSTM's training on this 2-core machine (about 2 minutes), not Avocado's or REFINED's
+# own budgets: Avocado a 64-unit network (the paper's 2048 would take ~10 min an epoch here) and
+# 5 % of the observed pairs per epoch, 4 epochs, trained out of core 8 regions at a time; its
+# held-out and validation regions get genome factors fitted for 2 epochs of 25 % of their pairs
+# (network frozen). REFINED+CNN: bottleneck E = H, 2 epochs of every training position.
+avocado_args=(--avocado-units 64 --avocado-layers 2 --avocado-factors 32,64,25,40,45 --avocado-passes 0.05
+              --avocado-window-regions 8 --epochs 4 --batch 4096 --lr 1e-2)
+avocado_embed_args=(--fit-epochs 2 --fit-passes 0.25 --fit-lr 1e-2)
+AVOCADO_DESC="N = 64, L = 2, factors 32/64/25/40/45, 4 epochs of 5 % of the pairs, batch 4096, lr 1e-2"
+refined_args=(--epochs 2 --batch 256 --lr 3e-3 --cnn-channels 8,16)
+REFINED_DESC="E = $hidden, C1 = 8, C2 = 16, 2 epochs, batch 256, lr 3e-3"
 compare=()
 if [ "$comparators" = 1 ]; then
     # Budgets (docs/comparators.md, "The main job"): each comparator gets a wall-clock budget of the
@@ -86,6 +98,7 @@ if [ "$comparators" = 1 ]; then
     echo "==> training REFINED+CNN on the same training regions: $REFINED_DESC"
     "$bin" train --method refined-cnn --store "$out/store.h5" --heldout-chroms chr7 --validation-regions "$valid_regions" \
         --model "$out/refined_cnn.h5" --hidden-size "$hidden" "${refined_args[@]}" --seed "$seed" | tee "$out/refined_cnn_train.log"
+    echo "==> embedding every region with REFINED+CNN"
     "$bin" embed --model "$out/refined_cnn.h5" --store "$out/store.h5" --out "$out/refined_cnn_embedding.h5" \
         --reconstruction-out "$out/refined_cnn_reconstruction.h5" | tee "$out/refined_cnn_embed.log"
     compare=(--compare "avocado=$out/avocado_embedding.h5" --compare-reconstruction "avocado=$out/avocado_reconstruction.h5"

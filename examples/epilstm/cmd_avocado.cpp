@@ -7,6 +7,7 @@
 #include "comparators.hpp"
 
 #include <epilstm/io/avocado_checkpoint.hpp>
+#include <epilstm/io/avocado_store_regions.hpp>
 #include <epilstm/io/checksum.hpp>
 #include <epilstm/io/embedding_file.hpp>
 #include <epilstm/model/avocado.hpp>
@@ -19,6 +20,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -32,6 +34,7 @@ struct avocado_train_cli {
     index_t layers = 2, units = 2048;
     std::vector<index_t> factors{32, 256, 25, 40, 45};
     double passes = 1.0;
+    index_t window_regions = 0;  ///< > 0: out of core, this many regions in memory at once
 };
 struct avocado_embed_cli {
     index_t fit_epochs = 5;
@@ -57,6 +60,12 @@ std::shared_ptr<avocado_train_cli> add_avocado_train_options(CLI::App* c)
                   "avocado: an epoch is ceil(passes x observed pairs / batch) steps (< 1: a random subsample of the pairs "
                   "each epoch)")
         ->check(in_range(o->passes, 1e-6, 1e6))
+        ->capture_default_str();
+    c->add_option("--avocado-window-regions", o->window_regions,
+                  "avocado: train out of core, this many regions in memory at a time (their signal read from the store, "
+                  "the other regions' genome factors and Adam moments in <model>.scratch/ between windows); 0: every "
+                  "training region in memory")
+        ->check(non_negative(o->window_regions))
         ->capture_default_str();
     return o;
 }
@@ -278,24 +287,45 @@ int run_avocado_train(const train_request& r, const avocado_train_cli& o)
     cfg.units = o.units;
     validate_avocado_config(cfg, "command line (--avocado-factors, --avocado-layers, --avocado-units)");
 
-    // Regions in the model first, so initialize() draws dense, Ct, As, then each region's factors
-    // (model/avocado.hpp's order); then they move to the region store the trainer windows over.
+    // In memory (--avocado-window-regions 0): regions in the model first, so initialize() draws
+    // dense, Ct, As, then each region's factors (model/avocado.hpp's order); then they move to the
+    // region store the trainer windows over. Out of core: io::avocado_store_regions draws each
+    // region's factors on first use and reads its signal when its window comes.
     avocado_model<float> model(cfg, map.tracks);
-    std::vector<avocado_region_data<float>> data;
     std::uint64_t pairs = 0;
     double positions = 0;
-    for (const auto& name : names) {
-        const index_t k = store_region_index(store, name);
-        const auto& ri = store.regions()[static_cast<std::size_t>(k)];
-        data.push_back(read_region_data(store, k));
-        pairs += observed_pairs(data.back());
-        positions += static_cast<double>(ri.positions);
-        model.add_region(model.make_region(ri.name, ri.chrom, ri.start, ri.end, ri.positions));
+    std::vector<index_t> ids;
+    for (const auto& name : names) ids.push_back(store_region_index(store, name));
+    std::unique_ptr<avocado_region_store<float>> regions;
+    std::function<void(avocado_model<float>&)> copy_regions_into;
+    const fs::path scratch = r.model.string() + ".scratch";
+    if (o.window_regions == 0) {
+        std::vector<avocado_region_data<float>> data;
+        for (index_t k : ids) {
+            const auto& ri = store.regions()[static_cast<std::size_t>(k)];
+            data.push_back(read_region_data(store, k));
+            pairs += observed_pairs(data.back());
+            positions += static_cast<double>(ri.positions);
+            model.add_region(model.make_region(ri.name, ri.chrom, ri.start, ri.end, ri.positions));
+        }
+        model.initialize(r.seed);
+        auto mem = std::make_unique<avocado_memory_regions<float>>();
+        for (std::size_t i = 0; i < names.size(); ++i) mem->add(model.take_region(0), std::move(data[i]));
+        copy_regions_into = [m = mem.get()](avocado_model<float>& out) { m->copy_into(out); };
+        regions = std::move(mem);
+    } else {
+        for (index_t k : ids) {
+            const auto& ri = store.regions()[static_cast<std::size_t>(k)];
+            const auto missing = store.read_missing(k, 0, ri.positions);
+            pairs += static_cast<std::uint64_t>(std::count(missing.begin(), missing.end(), std::uint8_t{0})) *
+                     static_cast<std::uint64_t>(store.tracks());
+            positions += static_cast<double>(ri.positions);
+        }
+        model.initialize(r.seed);
+        auto backed = std::make_unique<io::avocado_store_regions<float>>(store, ids, model, r.seed, scratch);
+        copy_regions_into = [b = backed.get()](avocado_model<float>& out) { b->copy_into(out); };
+        regions = std::move(backed);
     }
-    model.initialize(r.seed);
-    avocado_memory_regions<float> regions;
-    for (std::size_t i = 0; i < names.size(); ++i) regions.add(model.take_region(0), std::move(data[i]));
-    data.clear();
     if (pairs == 0)
         throw input_error(r.store.string() + ": the training regions have no observed position (every position is flagged "
                           "missing); nothing to train on");
@@ -306,6 +336,7 @@ int run_avocado_train(const train_request& r, const avocado_train_cli& o)
     to.seed = r.seed;
     to.progress_every = 1;
     to.passes = o.passes;
+    to.window_regions = o.window_regions;
     avocado_trainer<float> tr(model, to);
     const long steps_per_epoch =
         static_cast<long>(std::ceil(to.passes * static_cast<double>(pairs) / static_cast<double>(to.batch_size)));
@@ -333,7 +364,7 @@ int run_avocado_train(const train_request& r, const avocado_train_cli& o)
         progress_bar bar("epoch " + std::to_string(e) + "/" + std::to_string(r.epochs), "pairs");
         long done = 0;
         const auto t0 = clock_type::now();
-        const avocado_epoch_report rep = tr.train_epoch(regions, [&](const avocado_progress& p) {
+        const avocado_epoch_report rep = tr.train_epoch(*regions, [&](const avocado_progress& p) {
             if (p.end_of_epoch) return;
             done += p.steps;
             bar.update(static_cast<index_t>(done), steps_per_epoch, static_cast<double>(done * to.batch_size), p.loss);
@@ -341,12 +372,17 @@ int run_avocado_train(const train_request& r, const avocado_train_cli& o)
         const double sec = seconds_since(t0);
         // The checkpoint: the network, Ct, As and every training region's factors.
         avocado_model<float> out = model;
-        regions.copy_into(out);
+        copy_regions_into(out);
         io::write_avocado_checkpoint(r.model, out, store.track_ids(), map.celltypes, map.assays);
         std::printf("epoch %ld/%ld  train MSE %.6f  (%.0f pairs/s, %.1f s)  checkpoint %s\n", static_cast<long>(e),
                     static_cast<long>(r.epochs), rep.loss, sec > 0 ? static_cast<double>(rep.samples) / sec : 0.0, sec,
                     r.model.c_str());
         std::fflush(stdout);
+    }
+    if (o.window_regions > 0) {  // the scratch files go with the store-backed regions, then their folder
+        regions.reset();
+        std::error_code ec;
+        fs::remove(scratch, ec);
     }
     std::cout << "done: " << r.epochs << " epochs; model " << r.model.string() << "\n";
     return 0;

@@ -329,7 +329,8 @@ int run_train(train_cli& o)
     if (o.matrix.empty() == o.store.empty())
         throw input_error("command line: give exactly one of --matrix X.h5 or --store S.h5");
     if (o.method != "epi-lstm") return run_comparator_train(o);
-    for (const char* opt : {"--avocado-layers", "--avocado-units", "--avocado-factors", "--cnn-channels"})
+    for (const char* opt : {"--avocado-layers", "--avocado-units", "--avocado-factors", "--avocado-passes",
+                            "--avocado-window-regions", "--cnn-channels"})
         if (o.app->count(opt) > 0)
             throw input_error(std::string("command line: ") + opt + " needs --method " +
                               (opt[2] == 'a' ? "avocado" : "refined-cnn"));

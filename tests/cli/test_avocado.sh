@@ -70,6 +70,23 @@ assert f['dense/0/W'].shape == (16, 16) and f['out/W'].shape == (1, 16)
 assert len(f['tracks/id']) == 24
 PY
 
+# 1b. Out of core (--avocado-window-regions 1): one region in memory at a time, the other's factors
+# in a scratch folder that is gone afterwards; it trains too, and the checkpoint has the same layout.
+"$bin" train --method avocado --store store.h5 --heldout-chroms chr16 --epochs 4 "${net[@]}" --seed 3 --model w.h5 \
+    --avocado-window-regions 1 >trainw.txt 2>trainw.err && ok "train --avocado-window-regions 1" || fail "train out of core: $(cat trainw.err)"
+first=$(awk '/^epoch 1\/4  train MSE/ {print $5}' trainw.txt); last=$(awk '/^epoch 4\/4  train MSE/ {print $5}' trainw.txt)
+if [ -n "$first" ] && [ -n "$last" ] && awk -v a="$first" -v b="$last" 'BEGIN {exit !(b < 0.9 * a)}' && [ ! -e w.h5.scratch ]; then
+    ok "out of core: train MSE goes down ($first -> $last), scratch folder removed"
+else fail "out of core: epoch 1 '$first', epoch 4 '$last', scratch: $(ls -d w.h5.scratch 2>&1)"; fi
+"$py" -c "
+import h5py
+a, w = h5py.File('a.h5', 'r'), h5py.File('w.h5', 'r')
+assert sorted(w['regions']) == sorted(a['regions'])
+for r in a['regions']:
+    for d in ('genome_25', 'genome_250', 'genome_5k'):
+        assert w['regions/' + r + '/' + d].shape == a['regions/' + r + '/' + d].shape
+" && ok "out of core: the checkpoint holds the same regions and shapes" || fail "out-of-core checkpoint layout"
+
 # 2. Determinism: the same seed gives identical datasets, another seed does not.
 "$bin" train --method avocado --store store.h5 --heldout-chroms chr16 --epochs 4 "${net[@]}" --seed 3 --model b.h5 >/dev/null 2>&1
 "$bin" train --method avocado --store store.h5 --heldout-chroms chr16 --epochs 4 "${net[@]}" --seed 4 --model c.h5 >/dev/null 2>&1
