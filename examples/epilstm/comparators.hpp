@@ -25,7 +25,8 @@ inline checkpoint_format read_checkpoint_format(const fs::path& path)
 {
     const io::input_file f(path);
     if (!f.has_attribute("/", "format"))
-        throw input_error(path.string() + " is not a model checkpoint (root attribute 'format' missing)");
+        throw input_error(path.string() + " is not a model checkpoint (root attribute 'format' missing; expected an epilstm, avocado or "
+                                          "refined-cnn checkpoint)");
     const std::string format = f.read_string_attribute("/", "format");
     if (format == io::checkpoint_format) return checkpoint_format::epi_lstm;
     if (format == "avocado-checkpoint") return checkpoint_format::avocado;

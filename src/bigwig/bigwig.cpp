@@ -183,7 +183,7 @@ bigwig_file::bigwig_file(const std::filesystem::path& path, const std::string& o
         if (!bwIsBigWig(path.c_str(), nullptr))
             throw input_error(what + ": not a bigWig file (bad magic number)");
         if (const std::string p = bbi_check(path).problem(); !p.empty())
-            throw input_error(what + ": corrupt bigWig: " + p);
+            throw input_error(what + ": corrupt or truncated bigWig: " + p);
         impl_->fp = bwOpen(path.c_str(), nullptr, "r");
     }
     if (!impl_->fp || !impl_->fp->hdr || !impl_->fp->cl)
@@ -192,7 +192,7 @@ bigwig_file::bigwig_file(const std::filesystem::path& path, const std::string& o
     for (int64_t i = 0; i < cl->nKeys; ++i) {
         const char* name = cl->chrom[i];
         if (!name || !*name)
-            throw input_error(what + ": corrupt bigWig: chromosome " + std::to_string(i) + " has an empty name");
+            throw input_error(what + ": corrupt or truncated bigWig: chromosome " + std::to_string(i) + " has an empty name");
         impl_->chroms.push_back({name, static_cast<std::int64_t>(cl->len[i])});
     }
 }

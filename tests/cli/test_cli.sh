@@ -128,7 +128,7 @@ PY
 m=train_a.h5
 expect_error "missing model file" "missing_model.h5" "$bin" reconstruct --model missing_model.h5 --matrix "$slice" --out o1.h5
 expect_error "model is not HDF5" "not_hdf5.h5" "$bin" reconstruct --model not_hdf5.h5 --matrix "$slice" --out o2.h5
-expect_error "model is a foreign HDF5 file" "not an epilstm checkpoint" "$bin" reconstruct --model foreign.h5 --matrix "$slice" --out o3.h5
+expect_error "model is a foreign HDF5 file" "foreign.h5 is not a model checkpoint" "$bin" reconstruct --model foreign.h5 --matrix "$slice" --out o3.h5
 expect_error "matrix without /signal" "/signal" "$bin" reconstruct --model $m --matrix no_signal.h5 --out o4.h5
 expect_error "matrix with the wrong number of tracks" "25" "$bin" reconstruct --model $m --matrix wrong_d.h5 --out o5.h5
 expect_error "matrix of rank 1" "rank" "$bin" reconstruct --model $m --matrix rank1.h5 --out o6.h5
