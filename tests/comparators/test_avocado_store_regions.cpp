@@ -156,7 +156,7 @@ TEST_CASE("training through the store-backed regions equals training them in mem
     }
 }
 
-TEST_CASE("store-backed regions: initial factors do not depend on the visit order; errors", "[avocado][io]")
+TEST_CASE("store-backed regions: initial factors do not depend on the visit order, and the errors", "[avocado][io]")
 {
     temp_dir dir;
     const io::signal_store store(write_store(dir));
