@@ -5,7 +5,9 @@
 #   SECONDS_PER_RUN=10 (default)  THREADS=1 (default; OMP_NUM_THREADS / torch.set_num_threads)
 #   C=5 A=5 N=2048 L=2 B=4096 (defaults: the pilot's 25 tracks, the paper's widths)
 #
-# Build: cmake --build build/default --target avocado_bench
+# Build: cmake --build build/default --target avocado_bench; for figures that mean something, a
+# native build (cmake --preset default -B build/native -DEPILSTM_NATIVE=ON): without -march=native
+# Eigen's GEMMs use SSE2 only and run ~4x slower (bench/RESULTS.md)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 build="${1:-$here/../build/default}"
