@@ -103,39 +103,16 @@ avocado_region_data<float> read_region_data(const io::signal_store& store, index
     return d;
 }
 
-/// Observed (position, track) pairs of a region: its non-missing positions times T.
+/// Observed (position, track) pairs of a region of n positions: its non-missing positions (flags
+/// `missing`, empty: none missing) times T.
+std::uint64_t observed_pairs(const std::vector<std::uint8_t>& missing, index_t n, index_t tracks)
+{
+    const auto absent = static_cast<std::uint64_t>(std::count(missing.begin(), missing.end(), std::uint8_t{1}));
+    return (static_cast<std::uint64_t>(n) - absent) * static_cast<std::uint64_t>(tracks);
+}
 std::uint64_t observed_pairs(const avocado_region_data<float>& d)
 {
-    std::uint64_t n = 0;
-    for (index_t i = 0; i < d.positions(); ++i)
-        if (d.missing.empty() || !d.missing[static_cast<std::size_t>(i)]) ++n;
-    return n * static_cast<std::uint64_t>(d.signal.cols());
-}
-
-index_t store_region_index(const io::signal_store& store, const std::string& name)
-{
-    const auto& all = store.regions();
-    for (std::size_t i = 0; i < all.size(); ++i)
-        if (all[i].name == name) return static_cast<index_t>(i);
-    return -1;
-}
-
-/// The store regions `names` names (empty: all, in store order); an unknown name is an error.
-std::vector<index_t> chosen_regions(const io::signal_store& store, const std::vector<std::string>& names)
-{
-    std::vector<index_t> ids;
-    if (names.empty()) {
-        for (index_t i = 0; i < static_cast<index_t>(store.regions().size()); ++i) ids.push_back(i);
-        return ids;
-    }
-    for (const auto& n : names) {
-        const index_t k = store_region_index(store, n);
-        if (k < 0) throw input_error(store.path().string() + ": --regions: no region named '" + n + "' in the store");
-        if (std::find(ids.begin(), ids.end(), k) != ids.end())
-            throw input_error("command line: --regions names '" + n + "' twice");
-        ids.push_back(k);
-    }
-    return ids;
+    return observed_pairs(d.missing, d.positions(), d.signal.cols());
 }
 
 std::string join_some(const std::vector<std::string>& names, std::size_t most = 6)
@@ -295,7 +272,7 @@ int run_avocado_train(const train_request& r, const avocado_train_cli& o)
     std::uint64_t pairs = 0;
     double positions = 0;
     std::vector<index_t> ids;
-    for (const auto& name : names) ids.push_back(store_region_index(store, name));
+    for (const auto& name : names) ids.push_back(store.region_index(name));
     std::unique_ptr<avocado_region_store<float>> regions;
     std::function<void(avocado_model<float>&)> copy_regions_into;
     const fs::path scratch = r.model.string() + ".scratch";
@@ -316,9 +293,7 @@ int run_avocado_train(const train_request& r, const avocado_train_cli& o)
     } else {
         for (index_t k : ids) {
             const auto& ri = store.regions()[static_cast<std::size_t>(k)];
-            const auto missing = store.read_missing(k, 0, ri.positions);
-            pairs += static_cast<std::uint64_t>(std::count(missing.begin(), missing.end(), std::uint8_t{0})) *
-                     static_cast<std::uint64_t>(store.tracks());
+            pairs += observed_pairs(store.read_missing(k, 0, ri.positions), ri.positions, store.tracks());
             positions += static_cast<double>(ri.positions);
         }
         model.initialize(r.seed);
@@ -392,7 +367,7 @@ embed_result run_avocado_embed(const embed_request& r, const avocado_embed_cli& 
 {
     io::avocado_checkpoint<float> ck = io::read_avocado_checkpoint<float>(r.model);
     require_same_tracks(r.model, ck, store);
-    const std::vector<index_t> ids = chosen_regions(store, r.regions);
+    const std::vector<index_t> ids = chosen_store_regions(store, r.regions);
     region_factors factors(r.model, ck, store, o.fit_epochs, o.fit_passes, o.fit_lr);
     factors.check(ids);
 
@@ -503,18 +478,8 @@ int run_impute(const impute_cli& o)
             throw input_error(o.store.string() + ": root attribute 'transform' is '" + store.transform() +
                               "', expected 'asinh' or 'none' (give --transformed to write the model's own units)");
     }
-    std::vector<index_t> ids = chosen_regions(store, o.regions);
-    const auto& chroms = store.chroms();
-    auto chrom_index = [&](const std::string& name) {
-        for (std::size_t i = 0; i < chroms.size(); ++i)
-            if (chroms[i].name == name) return i;
-        throw input_error(o.store.string() + ": region chromosome " + name + " is not in the store's genome");
-    };
-    std::sort(ids.begin(), ids.end(), [&](index_t x, index_t y) {
-        const auto& rx = store.regions()[static_cast<std::size_t>(x)];
-        const auto& ry = store.regions()[static_cast<std::size_t>(y)];
-        return std::pair(chrom_index(rx.chrom), rx.start) < std::pair(chrom_index(ry.chrom), ry.start);
-    });
+    std::vector<index_t> ids = chosen_store_regions(store, o.regions);
+    sort_by_genome(store, ids);
     region_factors factors(o.model, ck, store, o.fit_epochs, o.fit_passes, o.fit_lr);
     factors.check(ids);
 
@@ -531,18 +496,20 @@ int run_impute(const impute_cli& o)
                                 : "the store has no transform");
     std::fflush(stdout);
 
-    io::bigwig_writer w(o.out, chroms);
+    io::bigwig_writer w(o.out, store.chroms());
+    // A one-track model with the same parameters predicts (c, a), a track of the store or not; each
+    // region's factors visit it in turn.
+    avocado_model<float> one(ck.model.config(), {avocado_track{c, a}});
+    one.parameters() = ck.model.parameters();
+    one.celltype_factors() = ck.model.celltype_factors();
+    one.assay_factors() = ck.model.assay_factors();
     double total = 0;
     for (index_t id : ids) {
         const auto& ri = store.regions()[static_cast<std::size_t>(id)];
         const index_t k = factors.get(id);
-        // A one-track model with the same parameters predicts (c, a), a track of the store or not.
-        avocado_model<float> one(ck.model.config(), {avocado_track{c, a}});
-        one.parameters() = ck.model.parameters();
-        one.celltype_factors() = ck.model.celltype_factors();
-        one.assay_factors() = ck.model.assay_factors();
         one.add_region(ck.model.region(k));
         const auto y = one.reconstruct(0);
+        one.take_region(0);
         factors.release(k);
         std::vector<float> v(static_cast<std::size_t>(y.rows()));
         for (index_t i = 0; i < y.rows(); ++i) {

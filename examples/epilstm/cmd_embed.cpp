@@ -94,16 +94,7 @@ void write_bigwigs(const fs::path& embedding_file, const io::signal_store& store
 {
     fs::create_directories(dir);
     const auto& chroms = store.chroms();
-    auto chrom_index = [&](const std::string& c) {
-        for (std::size_t i = 0; i < chroms.size(); ++i)
-            if (chroms[i].name == c) return i;
-        throw input_error(store.path().string() + ": region chromosome " + c + " is not in the store's genome");
-    };
-    std::sort(regions.begin(), regions.end(), [&](index_t a, index_t b) {
-        const auto& ra = store.regions()[static_cast<std::size_t>(a)];
-        const auto& rb = store.regions()[static_cast<std::size_t>(b)];
-        return std::pair(chrom_index(ra.chrom), ra.start) < std::pair(chrom_index(rb.chrom), rb.start);
-    });
+    sort_by_genome(store, regions);
     const io::input_file f(embedding_file);
     for (index_t j : features) {
         const fs::path target = dir / ("feature_" + std::to_string(j) + ".bigWig");
@@ -153,10 +144,6 @@ int run_comparator_embed(const embed_cli& o, checkpoint_format format)
         if (o.app->count(opt) > 0)
             throw input_error(std::string("command line: ") + opt + " is an epi-lstm option; " + o.model.string() +
                               " is a " + method + " checkpoint");
-    for (const char* opt : {"--fit-epochs", "--fit-passes", "--fit-lr"})
-        if (format != checkpoint_format::avocado && o.app->count(opt) > 0)
-            throw input_error(std::string("command line: ") + opt + " is for avocado checkpoints; " + o.model.string() +
-                              " is a " + method + " checkpoint");
     const io::signal_store store(o.store);
     embed_request r{o.model, o.store, o.out, o.reconstruction, o.regions};
     const embed_result e = format == checkpoint_format::avocado ? run_avocado_embed(r, *o.avocado, store)
@@ -174,15 +161,17 @@ int run_embed(const embed_cli& o)
 #ifndef EPILSTM_HAVE_BIGWIG
     if (!o.bigwig_dir.empty()) write_bigwigs({}, io::signal_store(o.store), {}, {}, 0, {});  // says why not
 #endif
-    if (const auto format = read_checkpoint_format(o.model); format != checkpoint_format::epi_lstm)
-        return run_comparator_embed(o, format);
+    const checkpoint_format format = read_checkpoint_format(o.model);
+    if (format != checkpoint_format::avocado)
+        for (const char* opt : {"--fit-epochs", "--fit-passes", "--fit-lr"})
+            if (o.app->count(opt) > 0)
+                throw input_error(std::string("command line: ") + opt + " is for avocado checkpoints; " +
+                                  o.model.string() + " is " +
+                                  (format == checkpoint_format::epi_lstm ? "an epi-lstm" : "a refined-cnn") + " checkpoint");
+    if (format != checkpoint_format::epi_lstm) return run_comparator_embed(o, format);
     if (!o.reconstruction.empty())
         throw input_error("command line: --reconstruction-out is for avocado and refined-cnn checkpoints (an epi-lstm "
                           "model's reconstruction: `epilstm reconstruct`, or `evaluate --model`)");
-    for (const char* opt : {"--fit-epochs", "--fit-passes", "--fit-lr"})
-        if (o.app->count(opt) > 0)
-            throw input_error(std::string("command line: ") + opt + " is for avocado checkpoints; " + o.model.string() +
-                              " is an epi-lstm checkpoint");
     with_checkpoint(o.model, [&](auto& model, const io::checkpoint& ck) {
         const auto session = open_session(o.device, model);
         session->set_standardization(ck.standardization);

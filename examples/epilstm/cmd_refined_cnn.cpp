@@ -102,8 +102,7 @@ training_positions read_training_positions(const train_request& r)
         std::vector<index_t> ids;
         index_t total = 0;
         for (const auto& name : names) {
-            index_t id = 0;
-            while (store.regions()[static_cast<std::size_t>(id)].name != name) ++id;
+            const index_t id = store.region_index(name);  // a training region: in the store
             ids.push_back(id);
             total += store.regions()[static_cast<std::size_t>(id)].positions;
         }
@@ -260,18 +259,7 @@ embed_result run_refined_cnn_embed(const embed_request& r, const io::signal_stor
                           r.store.string() + " (same ids in the same order needed)");
     if (!r.reconstruction.empty() && fs::weakly_canonical(r.reconstruction) == fs::weakly_canonical(r.out))
         throw input_error("command line: --reconstruction-out and --out are the same file (" + r.out.string() + ")");
-    std::vector<index_t> ids;
-    if (r.regions.empty()) {
-        for (index_t i = 0; i < static_cast<index_t>(store.regions().size()); ++i) ids.push_back(i);
-    } else {
-        for (const auto& name : r.regions) {
-            index_t id = -1;
-            for (index_t i = 0; i < static_cast<index_t>(store.regions().size()); ++i)
-                if (store.regions()[static_cast<std::size_t>(i)].name == name) id = i;
-            if (id < 0) throw input_error(r.store.string() + ": --regions: no region named '" + name + "' in the store");
-            ids.push_back(id);
-        }
-    }
+    const std::vector<index_t> ids = chosen_store_regions(store, r.regions);
     const refined_placement& p = ck.placement;
     const index_t E = ck.model.config().embedding, T = p.tracks();
     const std::string model_abs = fs::absolute(r.model).string(), store_abs = fs::absolute(r.store).string();

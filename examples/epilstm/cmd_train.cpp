@@ -21,9 +21,8 @@ std::vector<std::string> training_region_names(const io::signal_store& store, co
     // --heldout-chroms (which nothing here reads).
     const auto& all = store.regions();
     auto find = [&](const std::string& name) {
-        for (const auto& r : all)
-            if (r.name == name) return &r;
-        return static_cast<const io::region_info*>(nullptr);
+        const index_t k = store.region_index(name);
+        return k < 0 ? nullptr : &all[static_cast<std::size_t>(k)];
     };
     auto on_heldout = [&](const std::string& name) {
         const auto* r = find(name);

@@ -9,6 +9,7 @@
 
 #include <epilstm/io/signal_store.hpp>
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
@@ -49,6 +50,42 @@ struct train_request {
 /// The store's training regions of a request: --regions (default all) without the validation regions
 /// and those on --heldout-chroms; every name checked. Errors name the store and the option.
 std::vector<std::string> training_region_names(const io::signal_store& store, const train_request& r);
+
+/// The store regions `names` names (empty: all, in store order), as indices into store.regions();
+/// an unknown or repeated name is an input_error naming the store and --regions.
+inline std::vector<index_t> chosen_store_regions(const io::signal_store& store, const std::vector<std::string>& names)
+{
+    std::vector<index_t> ids;
+    if (names.empty()) {
+        for (index_t i = 0; i < static_cast<index_t>(store.regions().size()); ++i) ids.push_back(i);
+        return ids;
+    }
+    for (const auto& n : names) {
+        const index_t k = store.region_index(n);
+        if (k < 0) throw input_error(store.path().string() + ": --regions: no region named '" + n + "' in the store");
+        if (std::find(ids.begin(), ids.end(), k) != ids.end())
+            throw input_error("command line: --regions names '" + n + "' twice");
+        ids.push_back(k);
+    }
+    return ids;
+}
+
+/// Sorts store region indices by the store genome's chromosome order, then start: the order a
+/// bigWig needs. A region on a chromosome the genome lacks is an input_error.
+inline void sort_by_genome(const io::signal_store& store, std::vector<index_t>& ids)
+{
+    const auto& chroms = store.chroms();
+    auto chrom_index = [&](const std::string& c) {
+        for (std::size_t i = 0; i < chroms.size(); ++i)
+            if (chroms[i].name == c) return i;
+        throw input_error(store.path().string() + ": region chromosome " + c + " is not in the store's genome");
+    };
+    std::sort(ids.begin(), ids.end(), [&](index_t a, index_t b) {
+        const auto& ra = store.regions()[static_cast<std::size_t>(a)];
+        const auto& rb = store.regions()[static_cast<std::size_t>(b)];
+        return std::pair(chrom_index(ra.chrom), ra.start) < std::pair(chrom_index(rb.chrom), rb.start);
+    });
+}
 
 /// The options of `epilstm embed` that every method shares, as given.
 struct embed_request {

@@ -118,11 +118,17 @@ private:
                               std::to_string(size()));
     }
 
-    avocado_region<T> fresh(index_t r) const
+    /// Region r's factors, zero, with its name, coordinates and shapes.
+    avocado_region<T> shaped(index_t r) const
     {
         const region_info& ri = info(r);
-        avocado_region<T> g = shapes_.make_region(ri.name, ri.chrom, static_cast<long>(ri.start), static_cast<long>(ri.end),
-                                                  ri.positions);
+        return shapes_.make_region(ri.name, ri.chrom, static_cast<long>(ri.start), static_cast<long>(ri.end), ri.positions);
+    }
+
+    /// Region r's initial factors (before its first checkin).
+    avocado_region<T> fresh(index_t r) const
+    {
+        avocado_region<T> g = shaped(r);
         epilstm::detail::splitmix64 rng(seed_ ^ (0x9e3779b97f4a7c15ull * static_cast<std::uint64_t>(regions_[static_cast<std::size_t>(r)] + 1)));
         avocado_model<T>::initialize_region(g, rng);
         return g;
@@ -130,8 +136,8 @@ private:
 
     avocado_region<T> factors_of(index_t r, avocado_region_moments<T>* moments) const
     {
-        avocado_region<T> g = fresh(r);  // the shapes and coordinates; the values are replaced when saved
-        if (!saved_[static_cast<std::size_t>(r)]) return g;
+        if (!saved_[static_cast<std::size_t>(r)]) return fresh(r);
+        avocado_region<T> g = shaped(r);  // the values come from the scratch file
         const auto path = file(r);
         std::ifstream in(path, std::ios::binary);
         if (!in) throw io_error(path.string() + ": cannot open the scratch file of region " + g.name);
@@ -151,7 +157,7 @@ private:
 
     void write(index_t r, const avocado_region<T>& g, const avocado_region_moments<T>& m)
     {
-        const avocado_region<T> want = fresh(r);
+        const avocado_region<T> want = shaped(r);
         if (g.genome_25.rows() != want.genome_25.rows() || g.genome_25.cols() != want.genome_25.cols() ||
             g.genome_250.rows() != want.genome_250.rows() || g.genome_250.cols() != want.genome_250.cols() ||
             g.genome_5k.rows() != want.genome_5k.rows() || g.genome_5k.cols() != want.genome_5k.cols())

@@ -78,6 +78,13 @@ public:
     const std::vector<std::string>& track_ids() const { return track_ids_; }
     index_t tracks() const { return static_cast<index_t>(tracks_.size()); }
     const std::vector<region_info>& regions() const { return regions_; }
+    /// The index in regions() of the region called `name`, or -1.
+    index_t region_index(const std::string& name) const
+    {
+        for (std::size_t i = 0; i < regions_.size(); ++i)
+            if (regions_[i].name == name) return static_cast<index_t>(i);
+        return -1;
+    }
     /// Sum of positions over all regions.
     index_t total_positions() const
     {

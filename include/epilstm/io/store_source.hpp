@@ -100,12 +100,12 @@ inline region_source<float> store_source(const signal_store& store, const std::v
         for (index_t r = 0; r < static_cast<index_t>(regions.size()); ++r) ids.push_back(r);
     } else {
         for (const auto& name : only) {
-            auto it = std::find_if(regions.begin(), regions.end(), [&](const auto& ri) { return ri.name == name; });
-            if (it == regions.end())
+            const index_t k = store.region_index(name);
+            if (k < 0)
                 throw input_error(store.path().string() + ": no region named '" + name + "' (the store has " +
                                   std::to_string(regions.size()) + " regions, e.g. '" +
                                   (regions.empty() ? std::string() : regions.front().name) + "')");
-            ids.push_back(static_cast<index_t>(it - regions.begin()));
+            ids.push_back(k);
         }
     }
     for (index_t r : ids) {
