@@ -21,6 +21,8 @@
 #include <hdf5.h>
 
 #include <cmath>
+#include <fstream>
+#include <iterator>
 #include <limits>
 #include <string>
 #include <vector>
@@ -67,9 +69,10 @@ objects list_objects(const fs::path& file)
 struct template_file {
     fs::path path;
     objects contents;
+    std::string bytes;  ///< the file, held in memory: each input starts from a fresh copy of it
 };
 
-/// The three valid checkpoints, written once.
+/// The five valid files, written once.
 const std::vector<template_file>& templates()
 {
     static const std::vector<template_file> t = [] {
@@ -89,7 +92,7 @@ const std::vector<template_file>& templates()
                 const std::vector<std::string> tracks{"E1.A", "E1.B", "E2.A", "E2.B"};
                 io::write_checkpoint(p, cfg, m.layout(), m.parameters(), &st, &tracks);
             });
-            out.push_back({p, {}});
+            out.push_back({p, {}, {}});
         }
         {  // Avocado: C = 2, A = 2, small widths, two regions.
             avocado_config c;
@@ -108,7 +111,7 @@ const std::vector<template_file>& templates()
             m.initialize(2);
             const fs::path p = dir / "template_avocado.h5";
             io::write_avocado_checkpoint(p, m, {"E1.A", "E1.B", "E2.A"}, {"E1", "E2"}, {"A", "B"});
-            out.push_back({p, {}});
+            out.push_back({p, {}, {}});
         }
         {  // REFINED+CNN: T = 3 on a 2×2 grid, E = 2.
             refined_placement pl;
@@ -124,7 +127,7 @@ const std::vector<template_file>& templates()
             m.initialize(3);
             const fs::path p = dir / "template_refined_cnn.h5";
             io::write_refined_cnn_checkpoint(p, {"E1.A", "E1.B", "E2.A"}, pl, m);
-            out.push_back({p, {}});
+            out.push_back({p, {}, {}});
         }
         {  // A signal store: 3 tracks, two regions (one with a position no track covers).
             io::genome g;
@@ -146,7 +149,7 @@ const std::vector<template_file>& templates()
                 w.end_region();
             }
             w.commit();
-            out.push_back({p, {}});
+            out.push_back({p, {}, {}});
         }
         {  // An embedding file: E = 2, two regions, with the model's checksum and streams.
             const fs::path p = dir / "template_embedding.h5";
@@ -159,9 +162,13 @@ const std::vector<template_file>& templates()
                 w.write_rows(0, n, rows.data());
             }
             w.commit();
-            out.push_back({p, {}});
+            out.push_back({p, {}, {}});
         }
-        for (auto& f : out) f.contents = list_objects(f.path);
+        for (auto& f : out) {
+            f.contents = list_objects(f.path);
+            std::ifstream in(f.path, std::ios::binary);
+            f.bytes.assign(std::istreambuf_iterator<char>(in), {});
+        }
         return out;
     }();
     return t;
@@ -374,8 +381,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FuzzedDataProvider in(data, size);
     const int kind = in.ConsumeIntegralInRange(0, 4);
     const template_file& t = templates()[static_cast<std::size_t>(kind)];
-    const fs::path work = t.path.parent_path() / ("mutated_" + std::to_string(kind) + ".h5");
-    fs::copy_file(t.path, work, fs::copy_options::overwrite_existing);
+    // Written from memory, not fs::copy_file: its sendfile can fail with EINTR when libFuzzer's
+    // timer signal arrives (seen in CI), which would be the harness failing, not a reader.
+    const fs::path work = fuzz::input_file("mutated_" + std::to_string(kind) + ".h5",
+                                           reinterpret_cast<const std::uint8_t*>(t.bytes.data()), t.bytes.size());
     mutate(work, t.contents, in);
     fuzz::expect_result_or_error([&] {
         switch (kind) {
