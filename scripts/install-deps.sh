@@ -9,6 +9,7 @@ packages=(
     libbigwig-dev libcurl4-gnutls-dev libopenblas-dev libxgboost-dev xgboost
     zlib1g-dev gnuplot-nox
     clang libclang-rt-14-dev
+    libopenmpi-dev openmpi-bin
     python3-torch python3-numpy python3-h5py python3-pybigwig
 )
 

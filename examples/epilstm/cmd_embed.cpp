@@ -1,5 +1,7 @@
 // epilstm embed: the representation of any regions (seen in training or not) as HDF5, and on
-// request one bedGraph / bigWig per latent feature for genome browsers.
+// request one bedGraph / bigWig per latent feature for genome browsers. Under mpirun the regions
+// are split over the ranks (docs/distributed.md); each writes its part and rank 0 merges the parts
+// into the one file a single process writes.
 #include "common.hpp"
 #include "comparators.hpp"
 #include "device.hpp"
@@ -9,6 +11,7 @@
 #endif
 #include <epilstm/io/embedding_file.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <limits>
 #include <iostream>
@@ -134,10 +137,117 @@ void write_feature_tracks(const embed_cli& o, const io::signal_store& store, con
     if (!o.bigwig_dir.empty()) write_bigwigs(o.out, store, ids, features, E, o.bigwig_dir);
 }
 
+/// Runs `session` over the regions `which` (indices into src) and writes them, in that order, to
+/// the embedding file `path`; `done`/`total` count positions for the progress bar.
+void embed_regions(model_session& session, const region_source<float>& src, const io::signal_store& store,
+                   const std::vector<index_t>& ids, const std::vector<index_t>& which, const fs::path& path,
+                   const embed_cli& o, index_t E, progress_bar& bar, double& done, double total)
+{
+    io::embedding_writer w(path, E, store.bin_size(), fs::absolute(o.model).string(), fs::absolute(o.store).string(),
+                           o.streams);
+    // `epilstm evaluate --model` checks the checkpoint against this, and embeds its control the same way.
+    w.record_model(o.streams, io::file_checksum(o.model));
+    for (index_t r : which) {
+        const auto& ri = store.regions()[static_cast<std::size_t>(ids[static_cast<std::size_t>(r)])];
+        w.begin_region(ri.name, ri.chrom, ri.start, ri.end, ri.bin_size, ri.positions);
+        session.run_region(src, r, o.streams, false,
+                           [&](index_t first, const column_block<float>& emb, const column_block<float>*) {
+                               w.write_rows(first, emb.cols(), emb.data());
+                               done += static_cast<double>(emb.cols());
+                               bar.update(static_cast<index_t>(done), static_cast<index_t>(total), done);
+                           });
+    }
+    w.commit();
+}
+
+/// The regions (indices 0..n−1) rank `rank` of `ranks` embeds: largest first to the least loaded
+/// rank (ties to the lower rank), so the ranks' positions are balanced; a function of the sizes
+/// and P alone.
+std::vector<index_t> ranks_regions(const std::vector<index_t>& positions, int rank, int ranks)
+{
+    std::vector<index_t> order(positions.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<index_t>(i);
+    std::stable_sort(order.begin(), order.end(), [&](index_t a, index_t b) {
+        return positions[static_cast<std::size_t>(a)] > positions[static_cast<std::size_t>(b)];
+    });
+    std::vector<double> load(static_cast<std::size_t>(ranks), 0.0);
+    std::vector<index_t> mine;
+    for (index_t r : order) {
+        const auto least = static_cast<int>(std::min_element(load.begin(), load.end()) - load.begin());
+        load[static_cast<std::size_t>(least)] += static_cast<double>(positions[static_cast<std::size_t>(r)]);
+        if (least == rank) mine.push_back(r);
+    }
+    std::sort(mine.begin(), mine.end());
+    return mine;
+}
+
+/// embed over an MPI job's ranks: each rank writes its regions to <out>.part-<rank>; once every
+/// rank has (an agreement: a failure anywhere stops all, and the parts are removed), rank 0 copies
+/// the regions, in the one-process order, into <out> through the same writer, and the parts go.
+void embed_over_ranks(communicator& g, model_session& session, const region_source<float>& src,
+                      const io::signal_store& store, const std::vector<index_t>& ids, const embed_cli& o, index_t E)
+{
+    auto part_of = [&](int r) { return fs::path(o.out.string() + ".part-" + std::to_string(r)); };
+    const fs::path mine = part_of(g.rank());
+    auto remove_parts = [&] {
+        std::error_code ec;
+        fs::remove(mine, ec);
+    };
+    std::string failure;
+    progress_bar bar("embed (rank 0's regions)", "positions");
+    try {
+        double done = 0, mine_total = 0;
+        const auto which = ranks_regions(src.positions, g.rank(), g.size());
+        for (index_t r : which) mine_total += static_cast<double>(src.positions[static_cast<std::size_t>(r)]);
+        embed_regions(session, src, store, ids, which, mine, o, E, bar, done, mine_total);
+    } catch (const std::exception& e) {
+        failure = e.what();
+    }
+    try {
+        agree(g, failure);
+        failure.clear();
+        if (g.rank() == 0) {
+            std::vector<std::unique_ptr<io::input_file>> parts;
+            for (int r = 0; r < g.size(); ++r) parts.push_back(std::make_unique<io::input_file>(part_of(r)));
+            std::vector<int> owner(static_cast<std::size_t>(src.regions()));
+            for (int r = 0; r < g.size(); ++r)
+                for (index_t k : ranks_regions(src.positions, r, g.size())) owner[static_cast<std::size_t>(k)] = r;
+            io::embedding_writer w(o.out, E, store.bin_size(), fs::absolute(o.model).string(),
+                                   fs::absolute(o.store).string(), o.streams);
+            w.record_model(o.streams, io::file_checksum(o.model));
+            constexpr index_t block = 65536;
+            for (index_t k = 0; k < src.regions(); ++k) {
+                const auto& ri = store.regions()[static_cast<std::size_t>(ids[static_cast<std::size_t>(k)])];
+                const io::input_file& part = *parts[static_cast<std::size_t>(owner[static_cast<std::size_t>(k)])];
+                w.begin_region(ri.name, ri.chrom, ri.start, ri.end, ri.bin_size, ri.positions);
+                for (index_t first = 0; first < ri.positions; first += block) {
+                    const index_t n = std::min(block, ri.positions - first);
+                    const rowmajor rows = read_rows(part, ri.name, first, n, E);
+                    w.write_rows(first, n, rows.data());
+                }
+            }
+            w.commit();
+        }
+    } catch (const rank_failure&) {
+        remove_parts();
+        throw;
+    } catch (const std::exception& e) {
+        failure = e.what();  // rank 0's merge
+    }
+    try {
+        agree(g, failure);  // every rank waits for the merge, then removes its part
+    } catch (...) {
+        remove_parts();
+        throw;
+    }
+    remove_parts();
+}
+
 /// embed with an Avocado or REFINED+CNN checkpoint (cmd_avocado.cpp, cmd_refined_cnn.cpp).
 int run_comparator_embed(const embed_cli& o, checkpoint_format format)
 {
     const char* method = format == checkpoint_format::avocado ? "avocado" : "refined-cnn";
+    require_single_process((std::string("embed with a ") + method + " checkpoint").c_str());
     if (o.store.empty())
         throw input_error(std::string("command line: a ") + method + " checkpoint embeds the regions of a store: give --store S.h5");
     for (const char* opt : {"--streams", "--device"})
@@ -182,6 +292,7 @@ int run_embed(const embed_cli& o)
                                   std::to_string(E - 1) + " (the model's representation has " + std::to_string(E) +
                                   " features)");
         if (!o.matrix.empty()) {
+            require_single_process("embed --matrix");
             const auto s = load_signal(o.matrix, model.input_size());
             rowmajor emb(s.x.rows(), E);
             progress_bar bar("embed", "frames");
@@ -201,26 +312,21 @@ int run_embed(const embed_cli& o)
                               " holds (compare /tracks of both files)");
         std::vector<index_t> ids;
         const auto src = io::store_source(store, o.regions, o.streams, &ids);
-        io::embedding_writer w(o.out, E, store.bin_size(), fs::absolute(o.model).string(),
-                               fs::absolute(o.store).string(), o.streams);
-        // `epilstm evaluate --model` checks the checkpoint against this, and embeds its control the same way.
-        w.record_model(o.streams, io::file_checksum(o.model));
         double total = 0, done = 0;
         for (auto n : src.positions) total += static_cast<double>(n);
-        progress_bar bar("embed", "positions");
-        for (index_t r = 0; r < src.regions(); ++r) {
-            const auto& ri = store.regions()[static_cast<std::size_t>(ids[static_cast<std::size_t>(r)])];
-            w.begin_region(ri.name, ri.chrom, ri.start, ri.end, ri.bin_size, ri.positions);
-            session->run_region(src, r, o.streams, false,
-                       [&](index_t first, const column_block<float>& emb, const column_block<float>*) {
-                           w.write_rows(first, emb.cols(), emb.data());
-                           done += static_cast<double>(emb.cols());
-                           bar.update(static_cast<index_t>(done), static_cast<index_t>(total), done);
-                       });
+        if (communicator* g = process_group()) {
+            embed_over_ranks(*g, *session, src, store, ids, o, E);
+            if (g->rank() != 0) return;
+        } else {
+            std::vector<index_t> all(static_cast<std::size_t>(src.regions()));
+            for (std::size_t k = 0; k < all.size(); ++k) all[k] = static_cast<index_t>(k);
+            progress_bar bar("embed", "positions");
+            embed_regions(*session, src, store, ids, all, o.out, o, E, bar, done, total);
         }
-        w.commit();
         std::cout << "wrote " << o.out.string() << " (" << src.regions() << " regions, " << total << " positions, "
-                  << E << " features)\n";
+                  << E << " features"
+                  << (process_group() ? ", over " + std::to_string(process_group()->size()) + " MPI ranks" : "")
+                  << ")\n";
         write_feature_tracks(o, store, ids, E);
     });
     return 0;

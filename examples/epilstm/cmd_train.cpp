@@ -1,5 +1,6 @@
 // epilstm train: from an HDF5 signal matrix (in memory) or a signal store (out of core), with
-// periodic atomic checkpoints, --resume, and a checkpoint on Ctrl-C.
+// periodic atomic checkpoints, --resume, and a checkpoint on Ctrl-C. Under mpirun, data-parallel
+// over the ranks (docs/distributed.md): the same options, rank 0 writes the checkpoints.
 #include "common.hpp"
 #include "comparators.hpp"
 #include "device.hpp"
@@ -9,6 +10,7 @@
 #include <algorithm>
 #include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -88,6 +90,7 @@ struct train_cli {
     double lr_decay = 0.5;
     fs::path best_model;
     bool resume = false;
+    bool check_replicas = false;
     std::string init;
     double checkpoint_minutes = 10;
     std::string device = "cpu";
@@ -168,6 +171,9 @@ int train_model(M& model, const train_cli& o, const training_data& d, const io::
     to.mix_frames = o.mix_frames;
     to.seed = o.model_opts.seed;
     to.adam.learning_rate = o.lr;
+    to.group = process_group();
+    to.check_replicas = o.check_replicas;
+    const bool root = process_rank() == 0;
     if (resume) {
         // The schedule must be the one the run started with, or the resumed run would differ.
         const auto& s = resume->schedule;
@@ -193,7 +199,7 @@ int train_model(M& model, const train_cli& o, const training_data& d, const io::
     if (resume) {
         if (resume->optimizer)
             tr.restore_optimizer(resume->optimizer->m.data(), resume->optimizer->v.data(), resume->optimizer->step);
-        tr.restore(*resume->training);
+        tr.resume_from(*resume->training);  // a rank takes its streams' carries
     }
 
     const schedule_options sched{to.streams, to.shuffle, to.seed, to.mix_frames};
@@ -202,15 +208,19 @@ int train_model(M& model, const train_cli& o, const training_data& d, const io::
     const io::training_provenance provenance{o.heldout_chroms, o.validation_regions};
     io::optimizer_state st{Eigen::VectorXf(model.parameters().size()), Eigen::VectorXf(model.parameters().size()), 0};
     auto save = [&] {
+        // Every rank gathers (the carries of all streams), rank 0 writes: the replicas are equal.
+        const training_state state = tr.checkpoint_state();
+        if (!root) return;
         // Parameters and moments live on the session's device; the checkpoint is written from host copies.
         st.step = tr.download(model.parameters().data(), st.m.data(), st.v.data());
-        const io::training_progress prog{&tr.state(), sched};
+        const io::training_progress prog{&state, sched};
         io::write_checkpoint(o.model, model.config(), model.layout(), model.parameters(), &st,
                              d.tracks.empty() ? nullptr : &d.tracks, &prog, d.store ? &provenance : nullptr,
                              &standardization);
     };
     // The best epoch's model: the checkpoint just written (parameters, moments and state), copied.
     auto save_best = [&] {
+        if (!root) return;
         const fs::path tmp = best_path.string() + ".tmp";
         fs::copy_file(o.model, tmp, fs::copy_options::overwrite_existing);
         fs::rename(tmp, best_path);
@@ -223,7 +233,11 @@ int train_model(M& model, const train_cli& o, const training_data& d, const io::
               << ".." << o.epochs << ", " << to.streams << " streams per region, frame " << model.frame_length()
               << (to.mix_frames > 0 ? ", mixed minibatches of " + std::to_string(to.mix_frames) + "-frame segments"
                                     : std::string(to.shuffle ? ", shuffled" : ""))
-              << (standardization.empty() ? "" : ", tracks standardized") << ", device " << tr.device_name() << "\n";
+              << (standardization.empty() ? "" : ", tracks standardized") << ", device " << tr.device_name();
+    if (to.group)
+        std::cout << ", data-parallel over " << to.group->size() << " MPI ranks (" << to.streams / to.group->size()
+                  << "–" << (to.streams + to.group->size() - 1) / to.group->size() << " streams each)";
+    std::cout << "\n";
     if (d.validation.regions() > 0)
         std::cout << "validation on " << d.validation.regions() << " region(s); best model " << best_path.string()
                   << (o.patience > 0 ? ", early stopping after " + std::to_string(o.patience) + " epochs without improvement"
@@ -235,6 +249,11 @@ int train_model(M& model, const train_cli& o, const training_data& d, const io::
     stop_signal_guard guard;
     const char* hook = std::getenv("EPILSTM_TEST_SIGINT_AFTER_BATCHES");
     const long test_sigint_after = hook ? std::atol(hook) : 0;
+    // Test hook for a rank that dies (tests/cli/test_mpi.sh): "R:N" kills rank R after N batches.
+    const char* kill_hook = std::getenv("EPILSTM_TEST_KILL_RANK_AFTER_BATCHES");
+    long kill_after = 0;
+    if (kill_hook && std::atoi(kill_hook) == process_rank() && std::strchr(kill_hook, ':'))
+        kill_after = std::atol(std::strchr(kill_hook, ':') + 1);
     long batches_seen = 0;
     std::optional<progress_bar> bar;
     double w0 = 0;
@@ -244,7 +263,9 @@ int train_model(M& model, const train_cli& o, const training_data& d, const io::
     // Test hook: deliver a real SIGINT after a given number of batches, so the Ctrl-C path is
     // tested deterministically (tests/cli/test_pipeline.sh).
     cb.after_batch = [&] {
-        if (test_sigint_after > 0 && ++batches_seen == test_sigint_after) std::raise(SIGINT);
+        ++batches_seen;
+        if (test_sigint_after > 0 && batches_seen == test_sigint_after) std::raise(SIGINT);
+        if (kill_after > 0 && batches_seen == kill_after) std::raise(SIGKILL);
     };
     cb.epoch_begins = [&](long epoch) {
         bar.emplace("epoch " + std::to_string(epoch) + "/" + std::to_string(o.epochs), "positions");
@@ -301,6 +322,7 @@ int train_model(M& model, const train_cli& o, const training_data& d, const io::
 /// train --method avocado|refined-cnn: the options only Epi-LSTM has are refused, the rest handed on.
 int run_comparator_train(const train_cli& o)
 {
+    require_single_process(("train --method " + o.method).c_str());
     for (const char* opt : {"--resume", "--init", "--shuffle", "--mix-frames", "--standardize", "--patience",
                             "--lr-patience", "--lr-decay", "--best-model", "--checkpoint-minutes", "--clip", "--frame-length",
                             "--activation", "--normalization", "--wiring", "--bidirectional", "--device"})
@@ -432,6 +454,9 @@ command add_train_command(CLI::App& app)
                   "also write the checkpoint every this many minutes (0: only after each epoch)")
         ->capture_default_str();
     c->add_flag("--resume", o->resume, "continue the run saved in --model (optimizer and schedule state included)");
+    c->add_flag("--check-replicas", o->check_replicas,
+                "under mpirun: compare a digest of every rank's parameters after every step and stop with an error "
+                "if they differ (a check of the data-parallel reduction; costs one small message per step)");
     c->add_option("--init", o->init, "start from the weights of this checkpoint");
     add_device_option(c, o->device);
     add_model_options(c, o->model_opts);

@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 
 #include "../cli_checks.hpp"
+#include "process_group.hpp"
 
 #include <unistd.h>
 
@@ -78,7 +79,7 @@ public:
         const auto now = clock::now();
         const double since = std::chrono::duration<double>(now - last_).count();
         const bool last = done >= total;
-        if (!last && since < (tty_ ? 0.2 : log_every_)) return;
+        if (quiet_ || (!last && since < (tty_ ? 0.2 : log_every_))) return;
         last_ = now;
         const double elapsed = std::chrono::duration<double>(now - start_).count();
         const double rate = elapsed > 0 ? units / elapsed : 0;
@@ -100,7 +101,7 @@ public:
     /// Ends a line left open on a terminal (before printing anything else).
     void interrupt()
     {
-        if (tty_) std::fputc('\n', stderr);
+        if (tty_ && !quiet_) std::fputc('\n', stderr);
     }
 
 private:
@@ -117,6 +118,7 @@ private:
     }
     std::string what_, unit_;
     bool tty_;
+    bool quiet_ = process_rank() != 0;  // rank 0 reports for an MPI job (process_group.hpp)
     double log_every_;
     clock::time_point start_, last_;
 };

@@ -101,24 +101,35 @@ public:
 
     /// Fills `fb` (and the buffers it points into, owned by this object) with frame k of every
     /// stream. fb.h0 is left to the caller.
-    void load(index_t k, frame_batch<T>& fb)
+    void load(index_t k, frame_batch<T>& fb) { load(k, fb, 0, B_); }
+
+    /// The same for streams [first, last) alone, as columns 0..last−first−1 of a batch of
+    /// last − first streams (a data-parallel rank's share, parallel/communicator.hpp): only their
+    /// positions are read, and fb.positions is the longest of them in frame k (0 when all of them
+    /// have ended).
+    void load(index_t k, frame_batch<T>& fb, index_t first, index_t last)
     {
         if (k < 0 || k >= frames())
             throw error("epilstm: frame " + std::to_string(k) + " is outside 0.." + std::to_string(frames() - 1));
-        const index_t F = std::min(F_, longest_ - k * F_);
+        if (first < 0 || last > B_ || first > last)
+            throw error("epilstm: streams " + std::to_string(first) + ".." + std::to_string(last) + " are outside 0.." +
+                        std::to_string(B_));
+        const index_t B = last - first;
+        index_t F = 0;  // the longest of these streams in frame k (all B_ streams: min(F_, longest_ − k·F_))
+        for (index_t b = first; b < last; ++b) F = std::max(F, std::clamp<index_t>(stream_length(b) - k * F_, 0, F_));
         fb.positions = F;
-        fb.batch = B_;
-        lengths_.assign(static_cast<std::size_t>(B_), 0);
-        buffer_.assign(static_cast<std::size_t>(D_ * F * B_), T(0));
-        weight_.assign(static_cast<std::size_t>(F * B_), T(0));
+        fb.batch = B;
+        lengths_.assign(static_cast<std::size_t>(B), 0);
+        buffer_.assign(static_cast<std::size_t>(D_ * F * B), T(0));
+        weight_.assign(static_cast<std::size_t>(F * B), T(0));
         stream_.resize(static_cast<std::size_t>(D_ * F));
         missing_.resize(static_cast<std::size_t>(F));
-        for (index_t b = 0; b < B_; ++b) {
-            const index_t len = std::clamp<index_t>(stream_length(b) - k * F_, 0, F);
+        for (index_t b = 0; b < B; ++b) {
+            const index_t len = std::clamp<index_t>(stream_length(first + b) - k * F_, 0, F);
             lengths_[static_cast<std::size_t>(b)] = len;
             if (len == 0) continue;
-            read_(row(k, b, 0), len, stream_.data(), missing_.data());
-            detail::put_stream(stream_.data(), missing_.data(), len, D_, b, B_, buffer_.data(), weight_.data());
+            read_(row(k, first + b, 0), len, stream_.data(), missing_.data());
+            detail::put_stream(stream_.data(), missing_.data(), len, D_, b, B, buffer_.data(), weight_.data());
         }
         fb.x = buffer_.data();
         fb.weight = weight_.data();

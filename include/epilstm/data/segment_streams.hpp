@@ -84,12 +84,26 @@ public:
     void load(const region_source<T>& src, const std::vector<segment>& group, index_t frame_length, index_t k,
               frame_batch<T>& fb)
     {
-        const index_t D = src.tracks, B = static_cast<index_t>(group.size());
+        load(src, group, frame_length, k, fb, 0, static_cast<index_t>(group.size()));
+    }
+
+    /// The same for the group's streams [first, last) alone (a data-parallel rank's share), as
+    /// columns 0..last−first−1; fb.positions is the longest of them in frame k (0 when all of
+    /// them have ended).
+    void load(const region_source<T>& src, const std::vector<segment>& group, index_t frame_length, index_t k,
+              frame_batch<T>& fb, index_t first, index_t last)
+    {
+        const index_t D = src.tracks, B = last - first;
         const index_t frames = group_frames(group, frame_length);
         if (k < 0 || k >= frames)
             throw error("epilstm: frame " + std::to_string(k) + " is outside 0.." + std::to_string(frames - 1));
-        index_t F = 0;
-        for (const auto& s : group) F = std::max(F, std::clamp<index_t>(s.length - k * frame_length, 0, frame_length));
+        if (first < 0 || last > static_cast<index_t>(group.size()) || first > last)
+            throw error("epilstm: streams " + std::to_string(first) + ".." + std::to_string(last) +
+                        " are outside the group of " + std::to_string(group.size()));
+        index_t F = 0;  // the longest of these streams in frame k
+        for (index_t b = first; b < last; ++b)
+            F = std::max(F, std::clamp<index_t>(group[static_cast<std::size_t>(b)].length - k * frame_length, 0,
+                                                frame_length));
         fb.positions = F;
         fb.batch = B;
         lengths_.assign(static_cast<std::size_t>(B), 0);
@@ -98,7 +112,7 @@ public:
         rows_.resize(static_cast<std::size_t>(D * F));
         missing_.resize(static_cast<std::size_t>(F));
         for (index_t b = 0; b < B; ++b) {
-            const segment& s = group[static_cast<std::size_t>(b)];
+            const segment& s = group[static_cast<std::size_t>(first + b)];
             const index_t len = std::clamp<index_t>(s.length - k * frame_length, 0, F);
             lengths_[static_cast<std::size_t>(b)] = len;
             if (len == 0) continue;

@@ -52,17 +52,52 @@ struct run_outcome {
     long epoch = 0;
 };
 
+/// The validation loss of `s` over `src`. In a data-parallel group, rank r validates the regions
+/// k ≡ r (mod P) and the pooled sums are added (agree), so every rank gets the same figure.
+inline pass_result validation_loss(model_session& s, const region_source<float>& src, index_t streams)
+{
+    communicator* g = s.group();
+    if (!g || g->size() == 1) return reconstruction_loss(s, src, streams);
+    double lw = 0, w = 0;
+    std::string failure;
+    try {
+        for (index_t k = g->rank(); k < src.regions(); k += g->size()) {
+            const pass_result r =
+                s.run_region(src, k, streams, true, [](index_t, const column_block<float>&, const column_block<float>*) {});
+            lw += r.loss * r.weight;
+            w += r.weight;
+        }
+    } catch (const std::exception& e) {
+        failure = e.what();
+    }
+    const auto total = agree<2>(*g, {lw, w}, failure);
+    pass_result out;
+    out.weight = total[1];
+    out.loss = total[1] > 0 ? total[0] / total[1] : 0;
+    return out;
+}
+
 /// Trains `s` (start_training already called; restored when resuming) on `src` until
 /// s.state().epoch reaches o.epochs. Saves after every epoch, every o.checkpoint_minutes, and when
 /// stop_requested() turns true (then returns stopped_*; the checkpoint resumes exactly there).
+///
+/// In a data-parallel group (s.group()) every rank runs this with the same arguments: a stop asked
+/// on any rank stops every rank at the same batch, rank 0's clock decides the timed checkpoints,
+/// and cb.save runs on every rank at the same points (it gathers the state, so it is collective;
+/// the caller writes from rank 0 alone).
 inline run_outcome run_training(model_session& s, const region_source<float>& src, const run_options& o,
                                 const run_callbacks& cb)
 {
     using clock = std::chrono::steady_clock;
+    communicator* const group = s.group() && s.group()->size() > 1 ? s.group() : nullptr;
     auto save = [&] {
         if (cb.save) cb.save();
     };
-    auto stop = [&] { return cb.stop_requested && cb.stop_requested(); };
+    auto stop = [&] {
+        const bool mine = cb.stop_requested && cb.stop_requested();
+        if (!group) return mine;
+        return agree<1>(*group, {mine ? 1.0 : 0.0})[0] > 0;
+    };
     auto last_save = clock::now();
     const auto save_every = std::chrono::duration<double>(o.checkpoint_minutes * 60.0);
     if (o.validation && o.patience > 0 && s.state().epochs_since_best >= o.patience)
@@ -79,12 +114,19 @@ inline run_outcome run_training(model_session& s, const region_source<float>& sr
             },
             [&] {
                 if (cb.after_batch) cb.after_batch();
-                if (stop()) {
+                const bool due = o.checkpoint_minutes > 0 && clock::now() - last_save >= save_every;
+                bool stop_now = cb.stop_requested && cb.stop_requested(), save_now = due;
+                if (group) {  // one agreement per batch: a stop on any rank, a checkpoint on rank 0's clock
+                    const auto a = agree<2>(*group, {stop_now ? 1.0 : 0.0, due && group->rank() == 0 ? 1.0 : 0.0});
+                    stop_now = a[0] > 0;
+                    save_now = a[1] > 0;
+                }
+                if (stop_now) {
                     save();
                     saved_on_stop = true;
                     return false;
                 }
-                if (o.checkpoint_minutes > 0 && clock::now() - last_save >= save_every) {
+                if (save_now) {
                     save();
                     last_save = clock::now();
                 }
@@ -97,7 +139,7 @@ inline run_outcome run_training(model_session& s, const region_source<float>& sr
         const double seconds = std::chrono::duration<double>(clock::now() - t0).count();
         bool best = false, early = false;
         if (o.validation) {
-            const pass_result v = reconstruction_loss(s, *o.validation, o.validation_streams);
+            const pass_result v = validation_loss(s, *o.validation, o.validation_streams);
             training_state st = s.state();
             best = st.best_validation < 0 || v.loss < st.best_validation * (1 - o.min_improvement);
             if (best) {

@@ -50,8 +50,15 @@ public:
     virtual void start_training(const train_options& o) = 0;
     virtual pass_result train_epoch(const region_source<float>& src, const progress_callback& progress,
                                     const std::function<bool()>& after_batch) = 0;
+    /// This rank's state, and setting it (trainer::state, restore).
     virtual const training_state& state() const = 0;
     virtual void restore(training_state s) = 0;
+    /// The state in the single-process layout, for a checkpoint (collective in a data-parallel
+    /// group), and resuming from one (trainer::checkpoint_state, resume_from).
+    virtual training_state checkpoint_state() const = 0;
+    virtual void resume_from(training_state s) = 0;
+    /// The data-parallel group training runs in (train_options::group); null: this process alone.
+    virtual communicator* group() const = 0;
     /// Adam's moments from host arrays of parameter_count() entries.
     virtual void restore_optimizer(const float* m, const float* v, long steps) = 0;
     /// Host copies of the parameters and (when training; m, v may be null) the moments; returns
@@ -109,6 +116,9 @@ public:
     }
     const training_state& state() const override { return training().state(); }
     void restore(training_state s) override { training().restore(std::move(s)); }
+    training_state checkpoint_state() const override { return training().checkpoint_state(); }
+    void resume_from(training_state s) override { training().resume_from(std::move(s)); }
+    communicator* group() const override { return trainer_ ? trainer_->options().group : nullptr; }
     void restore_optimizer(const float* m, const float* v, long steps) override
     {
         training().optimizer().restore(m, v, steps);

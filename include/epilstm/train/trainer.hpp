@@ -17,6 +17,15 @@
 // backward, clipping and the Adam step there; only the carried hidden [H, B] comes back to the
 // host (it is part of the training state a checkpoint saves). Free of Eigen: nvcc compiles it for
 // the GPU (train/session.hpp).
+//
+// Data-parallel (train_options::group, parallel/communicator.hpp; docs/distributed.md): every rank
+// runs the same schedule; each minibatch's B streams are split over the P ranks (rank_share), each
+// rank reading and running only its own. The ranks' (loss·weight, weight) are summed first, so each
+// rank's backward pass scales by the global weight and the ranks' gradients add up to the
+// single-process gradient of the whole minibatch; that sum (rank order, the same bits on every
+// rank) is clipped and stepped identically everywhere, so the replicas stay equal. A rank holds the
+// carries of its own streams; checkpoint_state() gathers them into the single-process layout and
+// resume_from() takes a rank's share of such a state, so a run resumes under another P.
 #pragma once
 
 #include <epilstm/config.hpp>
@@ -26,6 +35,7 @@
 #include <epilstm/detail/random.hpp>
 #include <epilstm/error.hpp>
 #include <epilstm/model/inference.hpp>
+#include <epilstm/parallel/communicator.hpp>
 #include <epilstm/train/adam.hpp>
 #include <epilstm/train/adam_options.hpp>
 #include <epilstm/train/clip.hpp>
@@ -35,6 +45,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -51,6 +62,11 @@ struct train_options {
     index_t mix_frames = 0;
     std::uint64_t seed = 0;     ///< seed of the shuffled schedule
     adam_options adam{};
+    /// Data-parallel group (not owned; it must outlive the trainer); null: this process alone.
+    communicator* group = nullptr;
+    /// With a group: compare a digest of the parameters across ranks after every step (a check,
+    /// one small all-gather per step; rank_failure when the replicas differ).
+    bool check_replicas = false;
 };
 
 /// The (region, frame) batches of one epoch, in order. Shuffled, the epoch is a random interleaving
@@ -146,20 +162,34 @@ public:
         std::optional<frame_streams<T>> by_region;
         pass_result r;
         r.completed = false;
+        communicator* const group = grouped() ? opt_.group : nullptr;
         for (index_t i = state_.batch; i < n; ++i) {
             const auto [unit, k] = plan[static_cast<std::size_t>(i)];
             const index_t unit_frames = frames[static_cast<std::size_t>(unit)];
-            std::string name;
-            if (opt_.mix_frames > 0) {
-                name = "segment group " + std::to_string(unit);
-                mixed.load(src, groups[static_cast<std::size_t>(unit)], model_.frame_length(), k, fb);
-            } else {
-                name = src.names[static_cast<std::size_t>(unit)];
-                // Built per batch (cheap): memory holds one batch, however many regions are in progress.
-                // (It owns fb's buffers, so it lives until the step below.)
-                by_region.emplace(src.reader(unit), src.tracks, src.positions[std::size_t(unit)], opt_.streams,
-                                  model_.frame_length());
-                by_region->load(k, fb);
+            std::string name, failure;
+            index_t first = 0, last = 0;  // this rank's streams of the unit (all of them alone)
+            auto share = [&](index_t streams) {
+                std::tie(first, last) = group ? rank_share(streams, group->rank(), group->size())
+                                              : std::pair<index_t, index_t>{0, streams};
+            };
+            try {
+                if (opt_.mix_frames > 0) {
+                    name = "segment group " + std::to_string(unit);
+                    const auto& g = groups[static_cast<std::size_t>(unit)];
+                    share(static_cast<index_t>(g.size()));
+                    if (last > first) mixed.load(src, g, model_.frame_length(), k, fb, first, last);
+                } else {
+                    name = src.names[static_cast<std::size_t>(unit)];
+                    // Built per batch (cheap): memory holds one batch, however many regions are in
+                    // progress. (It owns fb's buffers, so it lives until the step below.)
+                    by_region.emplace(src.reader(unit), src.tracks, src.positions[std::size_t(unit)], opt_.streams,
+                                      model_.frame_length());
+                    share(by_region->streams());
+                    if (last > first) by_region->load(k, fb, first, last);
+                }
+            } catch (const std::exception& e) {
+                if (!group) throw;
+                failure = e.what();  // every rank learns it at the step's agreement
             }
             auto carry = state_.carries.find(name);
             if (k == 0 || carry == state_.carries.end()) {
@@ -168,19 +198,22 @@ public:
                 carry_host_.assign(carry->second.values.begin(), carry->second.values.end());
                 fb.h0 = carry_host_.data();
             }
-            const double loss = step(fb);
+            // A rank whose streams have all ended in this frame has nothing to run (fb.positions 0).
+            const bool mine = last > first && failure.empty() && fb.positions > 0;
+            const double loss = group ? step_in_group(fb, mine, failure) : step(fb);
             if (k + 1 < unit_frames) {
-                carry_host_.resize(static_cast<std::size_t>(H * fb.batch));
-                dev.download(carry_host_.data(), ws_.carry.data(), H * fb.batch);
+                const index_t cols = mine ? fb.batch : 0;
+                carry_host_.resize(static_cast<std::size_t>(H * cols));
+                if (cols > 0) dev.download(carry_host_.data(), ws_.carry.data(), H * cols);
                 carry_state& c = state_.carries[name];
                 c.rows = H;
-                c.cols = fb.batch;
+                c.cols = cols;
                 c.values.assign(carry_host_.begin(), carry_host_.end());
             } else {
                 state_.carries.erase(name);
             }
-            state_.loss_sum += loss * ws_.weight_sum;
-            state_.weight_sum += ws_.weight_sum;
+            state_.loss_sum += loss * last_weight_;
+            state_.weight_sum += last_weight_;
             ++state_.batch;
             ++r.frames;
             if (progress) progress(i, n, loss);
@@ -213,12 +246,63 @@ public:
         const auto& dev = model_.dev();
         const index_t P = model_.parameter_count();
         const double loss = model_.forward(ws_, df);
+        last_weight_ = ws_.weight_sum;
         dev.fill(grad_.data(), P, T(0));
         model_.backward(ws_, df, grad_.data());
-        if (opt_.clip_norm > 0) clip_global_norm(dev, grad_.data(), P, static_cast<T>(opt_.clip_norm));
-        adam_.options().learning_rate = base_lr_ * state_.lr_scale;  // the schedule's rate (train/run.hpp)
-        adam_.step(model_.parameters().data(), grad_.data());
+        clip_and_step();
         return loss;
+    }
+
+    /// The step of a data-parallel rank (train_options::group): `mine` when this rank has streams
+    /// in the batch (then `fb` holds them), `failure` non-empty when it could not load them. Every
+    /// rank calls it for every batch; returns the loss of the whole minibatch.
+    double step_in_group(const frame_batch<T>& fb, bool mine, std::string failure)
+    {
+        communicator& g = *opt_.group;
+        const auto& dev = model_.dev();
+        const index_t P = model_.parameter_count();
+        double lw = 0, w = 0;
+        frame_batch<T> df;
+        if (mine) {
+            try {
+                df = stage(fb);
+                const double loss = model_.forward(ws_, df);
+                w = ws_.weight_sum;
+                lw = loss * w;
+            } catch (const std::exception& e) {
+                failure = e.what();
+                mine = false;
+            }
+        }
+        const auto total = agree<2>(g, {lw, w}, failure);  // throws rank_failure on every rank
+        last_weight_ = total[1];
+        dev.fill(grad_.data(), P, T(0));
+        if (mine) {
+            ws_.weight_sum = static_cast<T>(total[1]);  // the minibatch's weight: gradients add up
+            model_.backward(ws_, df, grad_.data());
+        }
+        if constexpr (device::host_memory) {
+            g.sum(grad_.data(), P);
+        } else {
+            host_.resize(static_cast<std::size_t>(P));
+            dev.download(host_.data(), grad_.data(), P);
+            g.sum(host_.data(), P);
+            dev.upload(grad_.data(), host_.data(), P);
+        }
+        clip_and_step();
+        if (opt_.check_replicas) check_replicas(g, parameter_digest(), "parameters");
+        return total[1] > 0 ? total[0] / total[1] : 0.0;
+    }
+
+    /// FNV-1a digest of the parameters' bytes (a host copy when the device has its own memory).
+    std::uint64_t parameter_digest() const
+    {
+        const index_t P = model_.parameter_count();
+        if constexpr (device::host_memory)
+            return digest_bytes(model_.parameters().data(), sizeof(T) * static_cast<std::size_t>(P));
+        std::vector<T> h(static_cast<std::size_t>(P));
+        model_.dev().download(h.data(), model_.parameters().data(), P);
+        return digest_bytes(h.data(), sizeof(T) * h.size());
     }
     /// The carried hidden of the last step (or inference frame), [H, B] in device memory.
     const vector& carry() const { return ws_.carry; }
@@ -226,12 +310,49 @@ public:
     adam<T, device>& optimizer() { return adam_; }
     const adam<T, device>& optimizer() const { return adam_; }
     const train_options& options() const { return opt_; }
+    /// This rank's state (in a group: the carries of its own streams).
     const training_state& state() const { return state_; }
+    /// Sets this rank's state (what state() returned).
     void restore(training_state s) { state_ = std::move(s); }
+
+    /// The state a checkpoint saves: state() with every rank's carries gathered into the
+    /// single-process layout. In a group it is collective (every rank calls it at the same batch).
+    training_state checkpoint_state() const
+    {
+        if (!grouped()) return state_;
+        training_state s = state_;
+        for (auto& [name, c] : s.carries) {
+            c.values = all_gather_floats(*opt_.group, c.values.data(), static_cast<index_t>(c.values.size()));
+            c.cols = c.rows > 0 ? static_cast<index_t>(c.values.size()) / c.rows : 0;
+        }
+        return s;
+    }
+    /// Restores a state in the single-process layout (checkpoint_state's, from any P): this rank
+    /// keeps the carry columns of its own streams.
+    void resume_from(training_state s)
+    {
+        if (grouped())
+            for (auto& [name, c] : s.carries) {
+                const auto [a, b] = rank_share(c.cols, opt_.group->rank(), opt_.group->size());
+                c.values = std::vector<float>(c.values.begin() + a * c.rows, c.values.begin() + b * c.rows);
+                c.cols = b - a;
+            }
+        state_ = std::move(s);
+    }
     Model& model() { return model_; }
     const Model& model() const { return model_; }
 
 private:
+    bool grouped() const { return opt_.group && opt_.group->size() > 1; }
+
+    void clip_and_step()
+    {
+        const index_t P = model_.parameter_count();
+        if (opt_.clip_norm > 0) clip_global_norm(model_.dev(), grad_.data(), P, static_cast<T>(opt_.clip_norm));
+        adam_.options().learning_rate = base_lr_ * state_.lr_scale;  // the schedule's rate (train/run.hpp)
+        adam_.step(model_.parameters().data(), grad_.data());
+    }
+
     Model& model_;
     train_options opt_;
     adam<T, device> adam_;
@@ -239,7 +360,8 @@ private:
     vector grad_;
     training_state state_;
     typename Model::workspace ws_;
-    std::vector<T> carry_host_;
+    std::vector<T> carry_host_, host_;
+    double last_weight_ = 0;  // the weight in the loss of the last step (the whole minibatch's)
 };
 
 }  // namespace epilstm
