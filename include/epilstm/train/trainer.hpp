@@ -202,9 +202,17 @@ public:
             const bool mine = last > first && failure.empty() && fb.positions > 0;
             const double loss = group ? step_in_group(fb, mine, failure) : step(fb);
             if (k + 1 < unit_frames) {
-                const index_t cols = mine ? fb.batch : 0;
-                carry_host_.resize(static_cast<std::size_t>(H * cols));
-                if (cols > 0) dev.download(carry_host_.data(), ws_.carry.data(), H * cols);
+                // Every stream of this rank keeps a carry column, as in one process. A rank whose
+                // streams have all ended ran nothing: their carries pass through unchanged (what
+                // kernels::last_hidden gives an ended stream: its h0, else zeros), so a gathered
+                // checkpoint has one column per stream of the minibatch whatever P.
+                const index_t cols = last - first;
+                if (mine || !group) {
+                    carry_host_.resize(static_cast<std::size_t>(H * cols));
+                    if (cols > 0) dev.download(carry_host_.data(), ws_.carry.data(), H * cols);
+                } else if (!fb.h0 || carry_host_.size() != static_cast<std::size_t>(H * cols)) {
+                    carry_host_.assign(static_cast<std::size_t>(H * cols), T(0));
+                }
                 carry_state& c = state_.carries[name];
                 c.rows = H;
                 c.cols = cols;
