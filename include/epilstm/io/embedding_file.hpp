@@ -109,6 +109,7 @@ public:
             plist.setShuffle();
             plist.setDeflate(4);
             detail::add_checksum(plist);
+            detail::untimed(plist);
             // Streams write rows into several chunks in turn: keep enough decompressed chunks in
             // the cache that none is recompressed before it is full.
             H5::DSetAccPropList dapl;

@@ -139,6 +139,22 @@ inline std::string describe_type(const H5::DataType& type)
 /// on every read: a damaged byte is an error naming the file and dataset, never a different number.
 inline void add_checksum(H5::DSetCreatPropList& dcpl) { dcpl.setFletcher32(); }
 
+/// No dataset epilstm writes records its modification time (HDF5 stores one in each dataset's
+/// object header by default): a file is a function of what was written, so the same run writes the
+/// same bytes (an `embed` over MPI ranks equals a one-process embed byte for byte, whenever each ran).
+inline H5::DSetCreatPropList& untimed(H5::DSetCreatPropList& dcpl)
+{
+    if (H5Pset_obj_track_times(dcpl.getId(), false) < 0) throw H5::PropListIException("H5Pset_obj_track_times");
+    return dcpl;
+}
+/// The creation properties of a dataset without chunks or filters (strings), untimed.
+inline H5::DSetCreatPropList untimed_plain()
+{
+    H5::DSetCreatPropList dcpl;
+    untimed(dcpl);
+    return dcpl;
+}
+
 /// Runs f, turning any H5::Exception into an io_error "<file>: <doing>: <HDF5's reason>" (a failed
 /// checksum: "<file>: <doing> failed: checksum mismatch, the file is damaged").
 template <class F>
@@ -764,7 +780,7 @@ public:
             const H5::StrType type = vlen_string_type();
             const hsize_t dims[1] = {values.size()};
             H5::DataSpace space(1, dims);
-            H5::DataSet ds = file_->createDataSet(full, type, space, H5::DSetCreatPropList::DEFAULT,
+            H5::DataSet ds = file_->createDataSet(full, type, space, detail::untimed_plain(),
                                                  H5::DSetAccPropList::DEFAULT, intermediate_groups());
             std::vector<const char*> ptrs;
             ptrs.reserve(values.size());
@@ -854,6 +870,7 @@ private:
             hsize_t total = 1;
             for (int i = 0; i < rank; ++i) total *= dims[i];
             H5::DSetCreatPropList dcpl;
+            detail::untimed(dcpl);
             if (total > 0) {  // chunked, for the checksum (an empty dataset has no data to damage)
                 hsize_t row_elems = 1;
                 for (int i = 1; i < rank; ++i) row_elems *= dims[i];

@@ -349,6 +349,7 @@ public:
             dcpl.setShuffle();
             dcpl.setDeflate(deflate_);
             detail::add_checksum(dcpl);
+            detail::untimed(dcpl);
             signal_ = f.createDataSet(g + "/signal", H5::PredType::IEEE_F32LE, H5::DataSpace(2, dims), dcpl);
             const hsize_t mdims[1] = {n};
             const hsize_t mchunk[1] = {chunk[1]};
@@ -357,6 +358,7 @@ public:
             mcpl.setShuffle();
             mcpl.setDeflate(deflate_);
             detail::add_checksum(mcpl);
+            detail::untimed(mcpl);
             missing_ = f.createDataSet(g + "/missing", H5::PredType::STD_U8LE, H5::DataSpace(1, mdims), mcpl);
         });
         out_.write_string_attribute(g + "/signal", "chrom", chrom);
