@@ -15,6 +15,8 @@
 #include <memory>
 #include <optional>
 
+#include <unistd.h>
+
 namespace epilstm::cli {
 
 std::vector<std::string> training_region_names(const io::signal_store& store, const train_request& o)
@@ -55,8 +57,41 @@ std::vector<std::string> training_region_names(const io::signal_store& store, co
 
 namespace {
 
+/// Rank 0's line when the launcher ends an MPI job (on_stop_signal).
+std::string job_end_note_for(const fs::path& model, int ranks, const std::string& when)
+{
+    return "epilstm: rank 0 of " + std::to_string(ranks) +
+           ": SIGTERM: the MPI launcher is ending the job (as it does when a rank dies); the last checkpoint, " +
+           model.string() + " (" + when + "), is whole: continue with the same command and --resume\n";
+}
+
 volatile std::sig_atomic_t stop_requested = 0;
-extern "C" void on_stop_signal(int) { stop_requested = 1; }
+
+// Rank 0 of an MPI job: what to tell the user when the launcher ends the job. A rank that dies
+// (killed, out of memory, a lost node) cannot report anything; mpirun and srun then end the other
+// ranks with SIGTERM, and rank 0, blocked in a collective, never reaches an agreement point. So the
+// line (which checkpoint is the last, and how to go on) is prepared after every checkpoint and
+// written by the handler with write(2), which is safe in a signal handler.
+char job_end_note[2048];
+volatile std::sig_atomic_t job_end_note_length = 0;
+
+void set_job_end_note(const std::string& note)
+{
+    job_end_note_length = 0;  // the handler never sees a half-written note
+    const std::size_t n = std::min(note.size(), sizeof job_end_note);
+    std::memcpy(job_end_note, note.data(), n);
+    job_end_note_length = static_cast<std::sig_atomic_t>(n);
+}
+
+extern "C" void on_stop_signal(int sig)
+{
+    stop_requested = 1;
+    if (sig == SIGTERM && job_end_note_length > 0) {
+        const auto n = static_cast<std::size_t>(job_end_note_length);
+        job_end_note_length = 0;  // once
+        if (::write(STDERR_FILENO, job_end_note, n) < 0) return;
+    }
+}
 
 /// Installs SIGINT/SIGTERM handlers for its lifetime.
 struct stop_signal_guard {
@@ -217,7 +252,17 @@ int train_model(M& model, const train_cli& o, const training_data& d, const io::
         io::write_checkpoint(o.model, model.config(), model.layout(), model.parameters(), &st,
                              d.tracks.empty() ? nullptr : &d.tracks, &prog, d.store ? &provenance : nullptr,
                              &standardization);
+        if (to.group)
+            set_job_end_note(job_end_note_for(o.model, to.group->size(),
+                                              state.batch == 0 ? "after epoch " + std::to_string(state.epoch)
+                                                               : "in epoch " + std::to_string(state.epoch + 1) +
+                                                                     ", after batch " + std::to_string(state.batch)));
     };
+    if (to.group && root)
+        set_job_end_note(resume ? job_end_note_for(o.model, to.group->size(), "the one this run resumed from")
+                                : "epilstm: rank 0 of " + std::to_string(to.group->size()) +
+                                      ": SIGTERM: the MPI launcher is ending the job (as it does when a rank dies); "
+                                      "no checkpoint has been written yet\n");
     // The best epoch's model: the checkpoint just written (parameters, moments and state), copied.
     auto save_best = [&] {
         if (!root) return;

@@ -79,6 +79,10 @@ mpi -np 2 "$bin" train "${args[@]}" --model part.h5 --resume >res.txt 2>&1 && h5
 EPILSTM_TEST_KILL_RANK_AFTER_BATCHES=1:14 mpi -np 2 "$bin" train "${args[@]}" --model killed.h5 \
     >killed.txt 2>killed.err; rc=$?
 [ "$rc" -ne 0 ] && ok "a killed rank ends the job (exit $rc)" || fail "a killed rank: exit 0"
+# Rank 0, ended by the launcher, says once which checkpoint is the last and how to go on.
+[ "$(grep -c 'epilstm: rank 0 of 2: SIGTERM' killed.err)" -eq 1 ] \
+    && grep -q "the last checkpoint, killed.h5 (after epoch 1), is whole: continue with the same command and --resume" killed.err \
+    && ok "rank 0 names the last checkpoint when the job is ended" || fail "rank 0's line after the kill: $(cat killed.err)"
 "$py" -c "import h5py,sys; t=h5py.File('killed.h5')['training'].attrs; sys.exit(0 if t['epoch']==1 and t['batch']==0 else 1)" \
     && ok "the last checkpoint (epoch 1) is intact" || fail "checkpoint after the kill: $(ls -l; tail -3 killed.err)"
 mpi -np 2 "$bin" train "${args[@]}" --model killed.h5 --resume >kres.txt 2>&1 && h5diff two.h5 killed.h5 >/dev/null \
