@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # Data-parallel training over MPI (docs/distributed.md), measured and projected, in one run:
 #
-#   bench/mpi_scaling.sh [BUILD_DIR]      (default build/default; needs bin/epilstm built with MPI
-#                                          and bench/epilstm_bench)
+#   bench/mpi_scaling.sh [BUILD_DIR]      (default build/default; needs bin/epilstm built with MPI,
+#                                          bench/epilstm_bench and bench/mpi_sum_bench)
 #
 # 1. Strong scaling on this machine: one epoch of `epilstm train` on a store prepared from the
 #    shipped pilot bigWigs (D = 25, H = 110, F = 100, global batch B = 64), as one process and as
 #    `mpirun -np 2`, one thread per rank (OMP_NUM_THREADS=1), positions/s from the epoch line.
 # 2. The cost model of one step at the paper's shape (D = 1,014, H = 110, F = 100, B = 64):
 #      t(P) = t_compute(B/P streams on one core) + t_allreduce(P)
-#      t_allreduce(P) = 2·(P−1)/P · 4·N_params / bandwidth  +  2·(P−1) · latency
-#    (parallel/mpi_communicator.hpp: a reduce-scatter and an all-gather, each P−1 exchanges, as a
-#    ring all-reduce's traffic), with t_compute measured here by epilstm_bench at B/P streams and
+#      t_allreduce(P) = 2·(P−1)/P · 4·N_params / bandwidth  +  4·(P−1) · latency
+#    (parallel/mpi_communicator.hpp: the gradient's sum is a reduce-scatter and an all-gather, each
+#    P−1 exchanges, as a ring all-reduce's traffic; the step's agreement on the loss and weight is
+#    another such pair of tiny messages, latency only), with t_compute measured here by epilstm_bench at B/P streams and
 #    one thread, and N_params the model's parameter count. Projected for P = 1, 2, 8, 64 over
 #    10 Gb/s (latency 10 µs) and 100 Gb/s (latency 2 µs) networks.
 # Prints figures only; nothing is asserted.
@@ -28,7 +29,7 @@ trap 'rm -rf "$work"' EXIT
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl_vader_single_copy_mechanism=none
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
 
-echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "machine: $(nproc --all) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 # Four pilot regions of the dev split, 500 kb each (80,008 positions).
 awk -F'\t' 'NR > 1 && NR <= 5 { print $2 "\t" $7 "\t" $8 "\t" $1 }' "$shared/data/roadmap_pilot_hg19/regions.tsv" \
     >"$work/regions.bed"
@@ -56,12 +57,16 @@ for b in 64 32 8 1; do
 done
 params=$("$py" - <<'PY'
 D, H = 1014, 110
-# encoder W[4H,D] U[4H,H] b[4H] + layer norm (gain, bias) on the 4H gates and the H cell; decoder the
-# same with input H; output V[D,H] v[D] (docs/MODEL-SPEC.md's layout; the bench prints the exact count)
-lstm = lambda inp: 4*H*inp + 4*H*H + 4*H + 2*4*H + 2*H
+# docs/MODEL-SPEC.md's tensors: encoder W_x[4H,D] W_h[4H,H] b_x b_h[4H], layer norms ln_x ln_h (gamma,
+# beta)[4H] and ln_c[H]; the decoder the same with input H; output W[D,H] b[D] (709,634 at D=1014 H=110,
+# as `epilstm init` writes; the flat buffer pads each tensor to 16 floats, a few hundred more)
+lstm = lambda inp: 4*H*inp + 4*H*H + 2*4*H + 2*2*4*H + 2*H
 print(lstm(D) + lstm(H) + D*H + D)
 PY
 )
+echo
+echo "## the step's communication measured here (2 ranks, shared memory), N = $params floats"
+mpirun --oversubscribe --bind-to none -np 2 "$build/bench/mpi_sum_bench" "$params" 50
 "$py" - "$params" "${tc[64]}" "${tc[32]}" "${tc[8]}" "${tc[1]}" <<'PY'
 import sys
 N = int(sys.argv[1]); rate = {64: float(sys.argv[2]), 32: float(sys.argv[3]), 8: float(sys.argv[4]), 1: float(sys.argv[5])}
@@ -75,7 +80,7 @@ for P in (1, 2, 8, 64):
     tc = F * b / rate[b] * 1e3
     row = [str(P), str(b), f"{tc:.1f}"]
     for bw, lat in ((10e9 / 8, 10e-6), (100e9 / 8, 2e-6)):
-        ar = 0 if P == 1 else (2 * (P - 1) / P * 4 * N / bw + 2 * (P - 1) * lat) * 1e3
+        ar = 0 if P == 1 else (2 * (P - 1) / P * 4 * N / bw + 4 * (P - 1) * lat) * 1e3
         step = tc + ar
         row += [f"{ar:.2f}", f"{step:.1f}", f"{F * B / step * 1e3:,.0f}", f"{100 * t1 / (P * step):.0f} %"]
     print("| " + " | ".join(row) + " |")
