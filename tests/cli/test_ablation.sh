@@ -6,10 +6,7 @@
 # usage: test_ablation.sh <epilstm binary> <epilstm-ablation binary> <repo root> <shared dir> <scratch dir>
 set -uo pipefail
 bin=$1; abl=$2; root=$3; shared=$4; work=$5
-rm -rf "$work"; mkdir -p "$work"; cd "$work" || exit 1
-failures=0; passed=0
-ok()   { echo "ok   - $1"; passed=$((passed + 1)); }
-fail() { echo "FAIL - $1"; failures=$((failures + 1)); }
+source "$(dirname "${BASH_SOURCE[0]}")/harness.sh" "$work"
 expect_error() {  # <name> <substring> <command...>: exit 2, one error line, containing it
     local name=$1 want=$2; shift 2
     "$@" >stdout.txt 2>stderr.txt; local rc=$?

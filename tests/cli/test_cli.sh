@@ -8,10 +8,7 @@ bin=$1; root=$2; work=$3
 py=/usr/bin/python3
 ref="$root/tests/reference/epilstm_reference.py"
 fix="$root/tests/fixtures"
-rm -rf "$work"; mkdir -p "$work"; cd "$work" || exit 1
-failures=0; passed=0
-ok()   { echo "ok   - $1"; passed=$((passed + 1)); }
-fail() { echo "FAIL - $1"; failures=$((failures + 1)); }
+source "$(dirname "${BASH_SOURCE[0]}")/harness.sh" "$work"
 
 # expect_error <name> <substring> <command...>: exit 2, exactly one stderr line naming the problem
 expect_error() {

@@ -13,10 +13,7 @@
 # usage: test_evaluate.sh <epilstm binary> <repo root> <shared dir> <scratch dir>
 set -uo pipefail
 bin=$1; root=$2; shared=$3; work=$4
-rm -rf "$work"; mkdir -p "$work"; cd "$work" || exit 1
-failures=0; passed=0
-ok()   { echo "ok   - $1"; passed=$((passed + 1)); }
-fail() { echo "FAIL - $1"; failures=$((failures + 1)); }
+source "$(dirname "${BASH_SOURCE[0]}")/harness.sh" "$work"
 expect_error() {  # <name> <substring> <command...>: exit 2, one stderr line containing it
     local name=$1 want=$2; shift 2
     "$@" >stdout.txt 2>stderr.txt; local rc=$?

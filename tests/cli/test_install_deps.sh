@@ -6,10 +6,7 @@
 # usage: test_install_deps.sh <repo root> <scratch dir>
 set -uo pipefail
 root=$1; work=$2
-rm -rf "$work"; mkdir -p "$work"; cd "$work" || exit 1
-failures=0; passed=0
-ok()   { echo "ok   - $1"; passed=$((passed + 1)); }
-fail() { echo "FAIL - $1"; failures=$((failures + 1)); }
+source "$(dirname "${BASH_SOURCE[0]}")/harness.sh" "$work"
 
 make_stubs() {  # make_stubs <dir> <uid> <with sudo: 0/1> <missing package or ''>
     local d=$1 uid=$2 sudo=$3 missing=$4

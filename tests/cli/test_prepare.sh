@@ -7,10 +7,7 @@
 set -uo pipefail
 bin=$1; root=$2; work=$3; shared=${4:-$root/../shared}
 py=/usr/bin/python3
-rm -rf "$work"; mkdir -p "$work"; cd "$work" || exit 1
-failures=0; passed=0
-ok()   { echo "ok   - $1"; passed=$((passed + 1)); }
-fail() { echo "FAIL - $1"; failures=$((failures + 1)); }
+source "$(dirname "${BASH_SOURCE[0]}")/harness.sh" "$work"
 
 # Small inputs: genome chrA 1000 / chrB 500 / chrC 300; bigWigs with 25 bp intervals.
 "$py" - <<'PY' || { echo "FAIL - making the bigWigs"; exit 1; }
