@@ -79,6 +79,21 @@ bool same_bits(const V& a, const V& b)
            std::memcmp(a.data(), b.data(), sizeof(typename V::Scalar) * static_cast<std::size_t>(a.size())) == 0;
 }
 
+/// A state gathered from ranks holds the carries one process holds: the same streams, the same
+/// layout (one column per stream), the same values within `tol`.
+void check_same_carries(const training_state& gathered, const training_state& single, double tol)
+{
+    REQUIRE(gathered.carries.size() == single.carries.size());
+    for (const auto& [name, c] : single.carries) {
+        INFO("carry of " << name);
+        const auto& g = gathered.carries.at(name);
+        REQUIRE(g.rows == c.rows);
+        REQUIRE(g.cols == c.cols);
+        REQUIRE(g.values.size() == c.values.size());
+        for (std::size_t i = 0; i < c.values.size(); ++i) CHECK(std::abs(g.values[i] - c.values[i]) < tol);
+    }
+}
+
 }  // namespace
 
 TEST_CASE("the streams of a minibatch split over ranks contiguously and completely", "[parallel]")
@@ -194,15 +209,7 @@ TEST_CASE("a state gathered under one rank count resumes under another", "[paral
             steps = t.optimizer().steps();
         }
     });
-    REQUIRE(gathered.carries.size() == single_state.carries.size());
-    for (const auto& [name, c] : single_state.carries) {
-        INFO("carry of " << name);
-        const auto& g = gathered.carries.at(name);
-        CHECK(g.rows == c.rows);
-        CHECK(g.cols == c.cols);
-        REQUIRE(g.values.size() == c.values.size());
-        for (std::size_t i = 0; i < c.values.size(); ++i) CHECK(std::abs(g.values[i] - c.values[i]) < 1e-5);
-    }
+    check_same_carries(gathered, single_state, 1e-5);
     CHECK(gathered.batch == single_state.batch);
     CHECK(std::abs(gathered.weight_sum - single_state.weight_sum) < 1e-9);
 
@@ -319,16 +326,8 @@ TEST_CASE("with mixed segments the gathered carries have the one-process layout 
                     gathered = s;
                 }
             });
-            REQUIRE(gathered.carries.size() == single.carries.size());
-            for (const auto& [name, c] : single.carries) {
-                INFO("carry of " << name);
-                const auto& gc = gathered.carries.at(name);
-                REQUIRE(gc.rows == c.rows);
-                REQUIRE(gc.cols == c.cols);
-                REQUIRE(gc.values.size() == c.values.size());
-                for (std::size_t i = 0; i < c.values.size(); ++i) CHECK(std::abs(gc.values[i] - c.values[i]) < 1e-6);
-                ++compared;
-            }
+            check_same_carries(gathered, single, 1e-6);
+            compared += static_cast<long>(single.carries.size());
         }
     }
     CHECK(compared > 0);
