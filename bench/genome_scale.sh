@@ -36,7 +36,7 @@ echo "machine: $(nproc --all) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, l
 if [ ! -f "$data/region.bed" ] || [ "$(ls "$data" | grep -c '\.bigWig$')" -ne "$tracks" ]; then
     t0=$(date +%s.%N)
     "$py" "$here/synthetic_compendium.py" --out "$data" --tracks "$tracks" --positions "$positions"
-    echo "generated in $(echo "$(date +%s.%N) - $t0" | bc) s"
+    echo "generated in $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", b - a }') s"
 fi
 echo "bigWigs: $(du -sh "$data" | cut -f1) in $data"
 
@@ -46,7 +46,7 @@ timed() {
     /usr/bin/time -f "%e %M" -o "$work/$label.time" "$@"
 }
 secs() { cut -d' ' -f1 "$work/$1.time"; }
-rss_mib() { echo "$(cut -d' ' -f2 "$work/$1.time") / 1024" | bc; }
+rss_mib() { awk '{ printf "%.0f", $2 / 1024 }' "$work/$1.time"; }
 
 rm -f "$work/store.h5" "$work/model.h5" "$work/embedding.h5"
 timed prepare "$bin" prepare --bigwig-dir "$data" --genome "$data/genome.sizes" --regions "$data/region.bed" \

@@ -7,7 +7,7 @@ packages=(
     cmake g++ make
     libeigen3-dev libhdf5-dev hdf5-tools catch2 libboost-dev libcli11-dev
     libbigwig-dev libcurl4-gnutls-dev libopenblas-dev libxgboost-dev xgboost
-    zlib1g-dev gnuplot-nox
+    zlib1g-dev gnuplot-nox time
     clang libclang-rt-14-dev
     libopenmpi-dev openmpi-bin
     python3-torch python3-numpy python3-h5py python3-pybigwig
