@@ -94,6 +94,48 @@ void check_same_carries(const training_state& gathered, const training_state& si
     }
 }
 
+/// One epoch of a fresh model stopped after `stop` batches, as one process (P = 1) or as P ranks
+/// (threads): the state a checkpoint then holds (gathered from every rank), rank 0's parameters and
+/// Adam moments, and whether the epoch ended before the stop on any rank.
+template <class M>
+struct stopped_run {
+    training_state state;
+    typename M::vector params, m1, m2;
+    long steps = 0;
+    bool completed = false;
+};
+
+template <class M, class T>
+stopped_run<M> stop_after(const three_regions<T>& data, const train_options& o, index_t D, int P, long stop)
+{
+    stopped_run<M> out;
+    std::mutex mu;
+    auto run = [&](communicator* c) {
+        M m = fresh_model<M>(D);
+        train_options oo = o;
+        oo.group = c;
+        trainer<M> t(m, oo);
+        long n = 0;
+        const bool completed = t.train_epoch(data.src, {}, [&](const trainer<M>&) { return ++n < stop; }).completed;
+        training_state s = t.checkpoint_state();  // collective: every rank
+        std::lock_guard<std::mutex> lock(mu);
+        out.completed = out.completed || completed;
+        if (c && c->rank() != 0) return;
+        out.state = std::move(s);
+        out.params = m.parameters();
+        out.m1 = t.optimizer().first_moment();
+        out.m2 = t.optimizer().second_moment();
+        out.steps = t.optimizer().steps();
+    };
+    if (P == 1) {
+        run(nullptr);
+    } else {
+        thread_group g(P);
+        g.run([&](thread_group::member& c) { run(&c); });
+    }
+    return out;
+}
+
 }  // namespace
 
 TEST_CASE("the streams of a minibatch split over ranks contiguously and completely", "[parallel]")
@@ -174,48 +216,21 @@ TEST_CASE("a state gathered under one rank count resumes under another", "[paral
     M ref = fresh_model<M>(D);
     trainer<M> one(ref, o);
     // The single process stopped at the same batch: the carries a checkpoint would hold.
-    training_state single_state;
-    {
-        M m = fresh_model<M>(D);
-        trainer<M> t(m, o);
-        long n = 0;
-        t.train_epoch(data.src, {}, [&](const trainer<M>&) { return ++n < 6; });
-        single_state = t.checkpoint_state();
-        REQUIRE_FALSE(single_state.carries.empty());
-    }
+    const training_state single_state = stop_after<M>(data, o, D, 1, 6).state;
+    REQUIRE_FALSE(single_state.carries.empty());
     for (int e = 0; e < 2; ++e) one.train_epoch(data.src);
 
     // Stop after 6 batches under P = 3, gather, and resume under P = 2 and as one process.
-    training_state gathered;
-    typename M::vector params, m1, m2;
-    long steps = 0;
-    thread_group three(3);
-    std::mutex mu;
-    three.run([&](thread_group::member& c) {
-        M m = fresh_model<M>(D);
-        train_options oo = o;
-        oo.group = &c;
-        trainer<M> t(m, oo);
-        long n = 0;
-        const auto r = t.train_epoch(data.src, {}, [&](const trainer<M>&) { return ++n < 6; });
-        CHECK_FALSE(r.completed);
-        const training_state s = t.checkpoint_state();  // collective: every rank
-        if (c.rank() == 0) {
-            std::lock_guard<std::mutex> lock(mu);
-            gathered = s;
-            params = m.parameters();
-            m1 = t.optimizer().first_moment();
-            m2 = t.optimizer().second_moment();
-            steps = t.optimizer().steps();
-        }
-    });
+    const stopped_run<M> three = stop_after<M>(data, o, D, 3, 6);
+    CHECK_FALSE(three.completed);
+    const training_state& gathered = three.state;
     check_same_carries(gathered, single_state, 1e-5);
     CHECK(gathered.batch == single_state.batch);
     CHECK(std::abs(gathered.weight_sum - single_state.weight_sum) < 1e-9);
 
     auto resume = [&](trainer<M>& t, M& m) {
-        m.parameters() = params;
-        t.optimizer().restore(m1.data(), m2.data(), steps);
+        m.parameters() = three.params;
+        t.optimizer().restore(three.m1.data(), three.m2.data(), three.steps);
         t.resume_from(gathered);
         CHECK(t.train_epoch(data.src).completed);
         t.train_epoch(data.src);
@@ -302,30 +317,8 @@ TEST_CASE("with mixed segments the gathered carries have the one-process layout 
     for (int P : {2, 3, 5}) {
         for (long stop = 1; stop < total; ++stop) {
             INFO("P = " << P << ", stopped after batch " << stop);
-            training_state single;
-            {
-                M m = fresh_model<M>(D);
-                trainer<M> t(m, o);
-                long n = 0;
-                t.train_epoch(data.src, {}, [&](const trainer<M>&) { return ++n < stop; });
-                single = t.checkpoint_state();
-            }
-            training_state gathered;
-            std::mutex mu;
-            thread_group g(P);
-            g.run([&](thread_group::member& c) {
-                M m = fresh_model<M>(D);
-                train_options oo = o;
-                oo.group = &c;
-                trainer<M> t(m, oo);
-                long n = 0;
-                t.train_epoch(data.src, {}, [&](const trainer<M>&) { return ++n < stop; });
-                const training_state s = t.checkpoint_state();
-                if (c.rank() == 0) {
-                    std::lock_guard<std::mutex> lock(mu);
-                    gathered = s;
-                }
-            });
+            const training_state single = stop_after<M>(data, o, D, 1, stop).state;
+            const training_state gathered = stop_after<M>(data, o, D, P, stop).state;
             check_same_carries(gathered, single, 1e-6);
             compared += static_cast<long>(single.carries.size());
         }
