@@ -57,12 +57,16 @@ std::vector<std::string> training_region_names(const io::signal_store& store, co
 
 namespace {
 
-/// Rank 0's line when the launcher ends an MPI job (on_stop_signal).
+/// Rank 0's line when the launcher ends an MPI job (on_stop_signal); `when` describes the last
+/// checkpoint of `model`, empty when none has been written yet.
 std::string job_end_note_for(const fs::path& model, int ranks, const std::string& when)
 {
     return "epilstm: rank 0 of " + std::to_string(ranks) +
-           ": SIGTERM: the MPI launcher is ending the job (as it does when a rank dies); the last checkpoint, " +
-           model.string() + " (" + when + "), is whole: continue with the same command and --resume\n";
+           ": SIGTERM: the MPI launcher is ending the job (as it does when a rank dies); " +
+           (when.empty() ? "no checkpoint has been written yet"
+                         : "the last checkpoint, " + model.string() + " (" + when +
+                               "), is whole: continue with the same command and --resume") +
+           "\n";
 }
 
 volatile std::sig_atomic_t stop_requested = 0;
@@ -259,10 +263,7 @@ int train_model(M& model, const train_cli& o, const training_data& d, const io::
                                                                      ", after batch " + std::to_string(state.batch)));
     };
     if (to.group && root)
-        set_job_end_note(resume ? job_end_note_for(o.model, to.group->size(), "the one this run resumed from")
-                                : "epilstm: rank 0 of " + std::to_string(to.group->size()) +
-                                      ": SIGTERM: the MPI launcher is ending the job (as it does when a rank dies); "
-                                      "no checkpoint has been written yet\n");
+        set_job_end_note(job_end_note_for(o.model, to.group->size(), resume ? "the one this run resumed from" : ""));
     // The best epoch's model: the checkpoint just written (parameters, moments and state), copied.
     auto save_best = [&] {
         if (!root) return;
