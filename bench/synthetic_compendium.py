@@ -49,13 +49,18 @@ def pilot_quantiles(pilot_dir, assay, n=4096):
     return np.quantile(np.concatenate(values), np.linspace(0, 1, n))
 
 
+def runs(rng, bins, mean_length):
+    """Ends of consecutive runs of geometric length (mean `mean_length` bins) covering `bins`."""
+    lengths = rng.geometric(1.0 / mean_length, size=bins // max(mean_length, 1) * 2 + 16)
+    ends = np.minimum(np.cumsum(lengths), bins)
+    return ends[: np.searchsorted(ends, bins) + 1]
+
+
 def smooth_field(rng, bins, mean_segment):
     """A piecewise-constant standard-normal field over `bins`: segments of geometric length."""
-    lengths = rng.geometric(1.0 / mean_segment, size=bins // mean_segment * 2 + 16)
-    ends = np.cumsum(lengths)
-    k = np.searchsorted(ends, bins) + 1
-    levels = rng.standard_normal(k)
-    return np.repeat(levels, np.diff(np.concatenate([[0], np.minimum(ends[:k], bins)])))[:bins]
+    ends = runs(rng, bins, mean_segment)
+    levels = rng.standard_normal(len(ends))
+    return np.repeat(levels, np.diff(np.concatenate([[0], ends])))
 
 
 def track_ids(count):
@@ -76,9 +81,7 @@ def write_track(job):
     # The track's activity: shared + assay + epigenome fields (correlated tracks), per-bin noise.
     z = 0.45 * g_all + 0.55 * g_assay + 0.45 * g_epi + 0.55 * rng.standard_normal(bins)
     # Records: runs of geometric length; each record takes its first bin's activity.
-    lengths = rng.geometric(1.0 / record_bins, size=bins // max(record_bins, 1) * 2 + 16)
-    ends = np.minimum(np.cumsum(lengths), bins)
-    ends = ends[: np.searchsorted(ends, bins) + 1]
+    ends = runs(rng, bins, record_bins)
     starts = np.concatenate([[0], ends[:-1]])
     u = 0.5 * (1 + np.tanh(0.8 * z[starts]))  # a smooth CDF of the activity, in (0, 1)
     values = np.interp(u, np.linspace(0, 1, len(quantiles)), quantiles).astype(np.float64)
