@@ -6,6 +6,11 @@
 include_guard(GLOBAL)
 
 function(epilstm_link_hdf5 tgt)
+    # The signal store runs HDF5's chunk filters itself (io/chunk_codec.hpp: zlib) on std::threads.
+    # Debian's libhdf5-dev depends on zlib1g-dev, so zlib is there wherever HDF5 is.
+    find_package(ZLIB REQUIRED)
+    find_package(Threads REQUIRED)
+    target_link_libraries(${tgt} INTERFACE ZLIB::ZLIB Threads::Threads)
     if(TARGET HDF5::HDF5)
         target_link_libraries(${tgt} INTERFACE HDF5::HDF5)
     elseif(TARGET hdf5::hdf5_cpp-shared)

@@ -1,5 +1,6 @@
 // `epilstm prepare (--manifest tracks.tsv | --bigwig-dir DIR) --genome chrom.sizes
-//                  [--regions regions.bed] [--bin-size 25] [--transform asinh|none] --out store.h5`
+//                  [--regions regions.bed] [--bin-size 25] [--transform asinh|none]
+//                  [--precision float32|float16] [--deflate-level 0-9] [--threads N] --out store.h5`
 //
 // Progress (one line per track checked and per region written) goes to stderr, the summary line to
 // stdout. Every user error is an epilstm::error; nothing is written at --out unless all succeeds.
@@ -26,6 +27,9 @@ struct prepare_cli {
     long bin_size = 25;
     std::string transform = "asinh";
     std::string out;
+    std::string precision = "float32";
+    int deflate_level = 4;
+    int threads = 0;
     bool quiet = false;
 };
 
@@ -55,6 +59,16 @@ CLI::App* add_prepare_command(CLI::App& app)
     c->add_option("--bin-size", o.bin_size, "bin size in bases")->check(epilstm::cli_checks::positive(o.bin_size))->capture_default_str();
     c->add_option("--transform", o.transform, "asinh | none")->capture_default_str();
     c->add_option("--out,-o", o.out, "signal store to write (HDF5)")->required();
+    c->add_option("--precision", o.precision,
+                  "float32 (exact) | float16 (half the size and the time to read back; relative error <= 2^-11, "
+                  "docs/store-format.md)")
+        ->capture_default_str();
+    c->add_option("--deflate-level", o.deflate_level, "zlib level after shuffle: 1 (fast) .. 9 (small), 0 = uncompressed")
+        ->check(CLI::Range(0, 9))
+        ->capture_default_str();
+    c->add_option("--threads", o.threads, "threads reading bigWigs and compressing chunks (0 = every core)")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
     c->add_flag("--quiet,-q", o.quiet, "no progress lines");
     return c;
 }
@@ -71,6 +85,9 @@ int run_prepare_command()
     if (!o.regions.empty()) po.regions = std::filesystem::path(o.regions);
     po.bin_size = o.bin_size;
     po.out = o.out;
+    po.store.precision = io::parse_precision(o.precision, "command line: --precision");
+    po.store.deflate_level = o.deflate_level;
+    po.store.threads = o.threads;
     auto progress = [&](const std::string& line) {
         if (o.quiet) return;
         std::fprintf(stderr, "prepare: %s\n", line.c_str());
@@ -81,8 +98,8 @@ int run_prepare_command()
         s = io::prepare_signal_store<decltype(t)>(po, progress);
     });
     if (!known) throw input_error("command line: --transform '" + o.transform + "' is not one of: asinh, none");
-    std::printf("wrote %s: %ld tracks, %ld regions, %ld positions (%ld missing in every track), bin %ld bp, %s, %.1f s\n",
+    std::printf("wrote %s: %ld tracks, %ld regions, %ld positions (%ld missing in every track), bin %ld bp, %s, %s, %.1f s\n",
                 s.out.c_str(), static_cast<long>(s.tracks), static_cast<long>(s.regions), static_cast<long>(s.positions),
-                static_cast<long>(s.missing_positions), o.bin_size, o.transform.c_str(), s.seconds);
+                static_cast<long>(s.missing_positions), o.bin_size, o.transform.c_str(), o.precision.c_str(), s.seconds);
     return 0;
 }

@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "../support/scratch.hpp"
+
 #include <unistd.h>
 
 #include <cmath>
@@ -21,8 +23,7 @@ namespace {
 
 fs::path scratch(const std::string& name)
 {
-    const fs::path dir = fs::temp_directory_path() / ("epilstm_test_prepare_" + std::to_string(::getpid()));
-    fs::create_directories(dir);
+    static const epilstm::testing::temp_dir dir("epilstm_test_prepare");  // removed at exit
     return dir / name;
 }
 
@@ -117,6 +118,36 @@ TEST_CASE("prepare: 25 bp bins + asinh of the pilot bigWigs match pyBigWig + num
     CHECK(store.track_metadata()[0].assay == "H3K27me3");
     compare_with_fixture(store, 25);
     fs::remove(out);
+}
+
+TEST_CASE("prepare: tracks read on several threads give the same store, and float16 stores the rounded values", "[prepare]")
+{
+    if (!have_shared_data()) {
+        WARN("shared data not found at " << shared_dir() << "; skipped");
+        return;
+    }
+    const fs::path one = scratch("threads1.h5"), three = scratch("threads3.h5"), half = scratch("half.h5");
+    auto opt = pilot_options(25, one);
+    opt.store.threads = 1;
+    io::prepare_signal_store<data::asinh_transform>(opt, [](const std::string&) {});
+    opt.out = three;
+    opt.store.threads = 3;
+    io::prepare_signal_store<data::asinh_transform>(opt, [](const std::string&) {});
+    CHECK(epilstm::testing::slurp(one) == epilstm::testing::slurp(three));
+    opt.out = half;
+    opt.store.precision = io::store_precision::float16;
+    opt.store.deflate_level = 1;
+    io::prepare_signal_store<data::asinh_transform>(opt, [](const std::string&) {});
+    const io::signal_store s1(one), sh(half);
+    CHECK(sh.precision() == io::store_precision::float16);
+    for (index_t r = 0; r < 2; ++r) {
+        const index_t n = s1.regions()[static_cast<std::size_t>(r)].positions;
+        std::vector<float> a(static_cast<std::size_t>(n * 25)), b(a.size());
+        s1.read_positions(r, 0, n, a.data());
+        sh.read_positions(r, 0, n, b.data());
+        for (std::size_t i = 0; i < a.size(); ++i) REQUIRE(b[i] == io::codec::from_half(io::codec::to_half(a[i])));
+        CHECK(s1.read_missing(r, 0, n) == sh.read_missing(r, 0, n));
+    }
 }
 
 TEST_CASE("prepare: 40 bp bins straddling the 25 bp intervals average the covered bases", "[prepare]")

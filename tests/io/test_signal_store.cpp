@@ -1,6 +1,7 @@
 // The signal store: writer/reader round trip, out-of-core hyperslab reads, validation of foreign,
 // truncated and inconsistent files, and atomicity of a failed write.
 #include <epilstm/io/signal_store.hpp>
+#include <epilstm/io/store_source.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -22,8 +23,7 @@ namespace {
 
 fs::path scratch(const std::string& name)
 {
-    const fs::path dir = fs::temp_directory_path() / ("epilstm_test_store_" + std::to_string(::getpid()));
-    fs::create_directories(dir);
+    static const epilstm::testing::temp_dir dir("epilstm_test_store");  // removed at exit
     return dir / name;
 }
 
@@ -55,9 +55,9 @@ const std::vector<spec> regions = {{"r1", "chrA", 1000, 10000}, {"chrB:0-250", "
 
 /// Writes the synthetic store, `block` positions per write_block; a position where every track
 /// has no data is position 0 of region 1 in addition to the pattern (all three tracks forced).
-void write_store(const fs::path& out, index_t block, bool commit = true)
+void write_store(const fs::path& out, index_t block, bool commit = true, io::store_options opt = {})
 {
-    io::signal_store_writer w(out, tracks, test_genome(), 25, "asinh", 4096);
+    io::signal_store_writer w(out, tracks, test_genome(), 25, "asinh", opt);
     const index_t D = 3;
     for (std::size_t r = 0; r < regions.size(); ++r) {
         const auto& s = regions[r];
@@ -281,4 +281,163 @@ TEST_CASE("a store's datasets record no modification time (the same input gives 
     std::ifstream fa(a, std::ios::binary), fb(b, std::ios::binary);
     const std::string bytes_a{std::istreambuf_iterator<char>(fa), {}}, bytes_b{std::istreambuf_iterator<char>(fb), {}};
     CHECK(bytes_a == bytes_b);
+}
+
+TEST_CASE("signal_store: float16 stores, threads and chunk sizes", "[signal_store][float16]")
+{
+    const fs::path ref = scratch("f32.h5");
+    write_store(ref, 4096);
+    const io::signal_store s32(ref);
+    CHECK(s32.precision() == io::store_precision::float32);
+    CHECK(s32.chunk_positions(0) == 4096);
+    CHECK(s32.chunk_positions(1) == 10);  // a region shorter than a chunk is one chunk
+    std::vector<float> want(10000 * 3), got(10000 * 3);
+    s32.read_positions(0, 0, 10000, want.data());
+
+    SECTION("float16: each value rounded to the nearest half; HDF5 reads the same floats")
+    {
+        const fs::path out = scratch("f16.h5");
+        io::store_options opt;
+        opt.precision = io::store_precision::float16;
+        opt.chunk_positions = 1000;
+        write_store(out, 777, true, opt);
+        const io::signal_store s(out);
+        CHECK(s.precision() == io::store_precision::float16);
+        CHECK(s.chunk_positions(0) == 1000);
+        s.read_positions(0, 0, 10000, got.data());
+        for (std::size_t i = 0; i < want.size(); ++i)
+            REQUIRE(got[i] == io::codec::from_half(io::codec::to_half(want[i])));
+        // HDF5's own float16 -> float32 conversion, through its filter pipeline: the same values.
+        H5::H5File f(out.string(), H5F_ACC_RDONLY);
+        H5::DataSet ds = f.openDataSet("/regions/r1/signal");
+        CHECK(ds.getDataType().getSize() == 2);
+        std::vector<float> track_major(3 * 10000);
+        ds.read(track_major.data(), H5::PredType::NATIVE_FLOAT);
+        for (index_t d = 0; d < 3; ++d)
+            for (index_t i = 0; i < 10000; ++i)
+                REQUIRE(track_major[static_cast<std::size_t>(d * 10000 + i)] == got[static_cast<std::size_t>(i * 3 + d)]);
+    }
+    SECTION("a value beyond float16's range is refused, naming the region, track and position")
+    {
+        io::store_options opt;
+        opt.precision = io::store_precision::float16;
+        io::signal_store_writer w(scratch("big.h5"), tracks, test_genome(), 25, "none", opt);
+        w.begin_region("r", "chrA", 0, 50);
+        const std::vector<float> x = {1, 2, 3, 70000, 5, 6};
+        const std::vector<std::uint8_t> h(6, 1);
+        CHECK_THROWS_WITH(w.write_block(2, x.data(), h.data()),
+                          Catch::Contains("region r, track 2, position 1: value 70000") && Catch::Contains("float32"));
+    }
+    SECTION("the bytes do not depend on the threads compressing; deflate 0 stores raw chunks")
+    {
+        for (const int threads : {1, 3}) {
+            io::store_options opt;
+            opt.threads = threads;
+            const fs::path out = scratch("t" + std::to_string(threads) + ".h5");
+            write_store(out, 4096, true, opt);
+            CHECK(slurp(out) == slurp(ref));
+        }
+        io::store_options raw;
+        raw.deflate_level = 0;
+        raw.threads = 2;
+        const fs::path out = scratch("raw.h5");
+        write_store(out, 300, true, raw);
+        const io::signal_store s(out);
+        s.read_positions(0, 0, 10000, got.data());
+        CHECK(got == want);
+        CHECK(fs::file_size(out) > 10000 * 3 * 4);
+    }
+    SECTION("chunks HDF5 compressed itself are read the same way")
+    {
+        const fs::path out = scratch("rewritten.h5");
+        write_store(out, 4096);
+        {
+            H5::H5File f(out.string(), H5F_ACC_RDWR);
+            H5::DataSet ds = f.openDataSet("/regions/r1/signal");
+            std::vector<float> track_major(3 * 10000);
+            for (index_t d = 0; d < 3; ++d)
+                for (index_t i = 0; i < 10000; ++i)
+                    track_major[static_cast<std::size_t>(d * 10000 + i)] = want[static_cast<std::size_t>(i * 3 + d)] + 1.0f;
+            ds.write(track_major.data(), H5::PredType::NATIVE_FLOAT);  // HDF5's own filter pipeline
+        }
+        const io::signal_store s(out);
+        s.read_positions(0, 0, 10000, got.data());
+        for (std::size_t i = 0; i < want.size(); ++i) REQUIRE(got[i] == want[i] + 1.0f);
+    }
+}
+
+TEST_CASE("store_source: reads through the prefetching cache equal direct reads, in any order", "[signal_store][prefetch]")
+{
+    const fs::path out = scratch("source.h5");
+    io::store_options opt;
+    opt.chunk_positions = 512;
+    write_store(out, 4096, true, opt);
+    const io::signal_store s(out);
+    for (const bool prefetch : {true, false}) {
+        CAPTURE(prefetch);
+        // 7 streams through region r1 (10000 positions, 20 blocks of 512) with a 2-stream cache: the
+        // cache is far too small, so blocks are evicted, prefetched and read again.
+        const auto src = io::store_source(s, {}, 2, nullptr, 0, prefetch);
+        REQUIRE(src.names == std::vector<std::string>{"r1", "chrB:0-250"});
+        const index_t frame = 97;
+        std::vector<float> a(frame * 3), b(frame * 3);
+        std::vector<std::uint8_t> ma(frame);
+        for (index_t k = 0; k * frame < 10000 / 7; ++k)
+            for (index_t st = 0; st < 7; ++st) {
+                const index_t first = st * (10000 / 7) + k * frame;
+                const index_t n = std::min(frame, 10000 - first);
+                src.read(0, first, n, a.data(), ma.data());
+                s.read_positions(0, first, n, b.data());
+                REQUIRE(std::equal(a.begin(), a.begin() + n * 3, b.begin()));
+                const auto mb = s.read_missing(0, first, n);
+                REQUIRE(std::equal(mb.begin(), mb.end(), ma.begin()));
+            }
+        src.read(1, 0, 10, a.data(), ma.data());
+        s.read_positions(1, 0, 10, b.data());
+        CHECK(std::equal(a.begin(), a.begin() + 30, b.begin()));
+    }
+}
+
+TEST_CASE("store_source: a damaged chunk met by the prefetch thread is reported to the reader", "[signal_store][prefetch][integrity]")
+{
+    const fs::path out = scratch("damaged_source.h5");
+    io::store_options opt;
+    opt.chunk_positions = 512;
+    write_store(out, 4096, true, opt);
+    // Damage the second chunk of r1 (positions 512..1023): the prefetcher decodes it while the
+    // reader is still in the first.
+    {
+        H5::H5File f(out.string(), H5F_ACC_RDONLY);
+        H5::DataSet ds = f.openDataSet("/regions/r1/signal");
+        haddr_t addr = 0;
+        hsize_t size = 0;
+        const hsize_t off[2] = {0, 512};
+        REQUIRE(H5Dget_chunk_storage_size(ds.getId(), off, &size) >= 0);
+        hsize_t n = 0;
+        H5::DataSpace all = ds.getSpace();
+        REQUIRE(H5Dget_num_chunks(ds.getId(), all.getId(), &n) >= 0);
+        for (hsize_t i = 0; i < n; ++i) {
+            hsize_t o[2];
+            unsigned mask = 0;
+            haddr_t a = 0;
+            hsize_t sz = 0;
+            REQUIRE(H5Dget_chunk_info(ds.getId(), all.getId(), i, o, &mask, &a, &sz) >= 0);
+            if (o[1] == 512) addr = a;
+        }
+        REQUIRE(addr > 0);
+        std::fstream io(out, std::ios::in | std::ios::out | std::ios::binary);
+        io.seekg(static_cast<std::streamoff>(addr + size / 2));
+        const char c = static_cast<char>(io.get() ^ 0x40);
+        io.seekp(static_cast<std::streamoff>(addr + size / 2));
+        io.put(c);
+    }
+    const io::signal_store s(out);
+    const auto src = io::store_source(s, {"r1"}, 1);
+    std::vector<float> x(100 * 3);
+    std::vector<std::uint8_t> m(100);
+    for (index_t first = 0; first + 100 <= 512; first += 100) CHECK_NOTHROW(src.read(0, first, 100, x.data(), m.data()));
+    CHECK_THROWS_WITH(src.read(0, 500, 100, x.data(), m.data()),
+                      Catch::Contains(out.string()) && Catch::Contains("/regions/r1/signal") &&
+                          Catch::Contains("checksum mismatch, the file is damaged"));
+    CHECK_NOTHROW(src.read(0, 1024, 100, x.data(), m.data()));  // the chunks after it are fine
 }

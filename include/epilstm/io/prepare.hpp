@@ -7,7 +7,9 @@
 //  2. every bigWig is opened and its chromosome list checked against the genome;
 //  3. each region is processed in blocks of positions: per track, the mean over covered bases of
 //     each bin (bigwig_file::read_bin_means), then Transform::apply, no data -> 0 and flagged; the
-//     block [D, block] is appended to the store. Memory: D x block values.
+//     block [D, block] is appended to the store. Memory: D x block values. Tracks are read, and the
+//     block's chunks compressed, on opt.store.threads threads; the store's bytes do not depend on
+//     the number of threads.
 //
 // Any error leaves an existing store at the output path untouched (signal_store_writer writes a
 // temporary file and renames it on commit). Needs the compiled target epilstm::bigwig.
@@ -15,6 +17,7 @@
 
 #include <epilstm/config.hpp>
 #include <epilstm/data/transform.hpp>
+#include <epilstm/detail/parallel_for.hpp>
 #include <epilstm/error.hpp>
 #include <epilstm/io/bigwig.hpp>
 #include <epilstm/io/genome.hpp>
@@ -37,6 +40,7 @@ struct prepare_options {
     index_t bin_size = 25;
     std::filesystem::path out;
     index_t block_positions = 16 * signal_store_writer::default_chunk_positions;  ///< positions per read/write block
+    store_options store;  ///< chunking, compression, precision; store.threads also reads the bigWigs (0 = every core)
 };
 
 struct prepare_summary {
@@ -113,9 +117,9 @@ prepare_summary prepare_signal_store(const prepare_options& opt, Progress&& prog
                  std::to_string(files.back().chroms().size()) + " chromosomes, genome build agrees)");
     }
 
-    signal_store_writer w(opt.out, infos, g, opt.bin_size, Transform::name);
+    signal_store_writer w(opt.out, infos, g, opt.bin_size, Transform::name, opt.store);
+    const int threads = epilstm::detail::resolve_threads(opt.store.threads);
     const index_t block = std::max<index_t>(1, opt.block_positions);
-    std::vector<double> mean(static_cast<std::size_t>(block));
     std::vector<float> values(static_cast<std::size_t>(D * block));
     std::vector<std::uint8_t> has(static_cast<std::size_t>(D * block));
     prepare_summary s;
@@ -128,13 +132,16 @@ prepare_summary prepare_signal_store(const prepare_options& opt, Progress&& prog
         for (index_t first = 0; first < reg.positions; first += block) {
             const index_t n = std::min(block, reg.positions - first);
             const std::int64_t bstart = reg.start + static_cast<std::int64_t>(first) * opt.bin_size;
-            for (index_t d = 0; d < D; ++d) {
+            epilstm::detail::parallel_for(threads, static_cast<std::size_t>(D), [&](std::size_t t) {
+                const index_t d = static_cast<index_t>(t);
+                thread_local std::vector<double> mean;
+                mean.resize(static_cast<std::size_t>(n));
                 std::uint8_t* h = has.data() + d * n;
                 float* v = values.data() + d * n;
-                files[static_cast<std::size_t>(d)].read_bin_means(reg.chrom, bstart, n, opt.bin_size, mean.data(), h);
+                files[t].read_bin_means(reg.chrom, bstart, n, opt.bin_size, mean.data(), h);
                 for (index_t i = 0; i < n; ++i)
                     v[i] = h[i] ? static_cast<float>(Transform::apply(mean[static_cast<std::size_t>(i)])) : 0.0f;
-            }
+            });
             for (index_t i = 0; i < n; ++i) {
                 bool any = false;
                 for (index_t d = 0; d < D && !any; ++d) any = has[static_cast<std::size_t>(d * n + i)] != 0;

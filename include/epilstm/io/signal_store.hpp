@@ -18,14 +18,19 @@
 
 #include <epilstm/config.hpp>
 #include <epilstm/error.hpp>
+#include <epilstm/detail/parallel_for.hpp>
+#include <epilstm/io/chunk_codec.hpp>
 #include <epilstm/io/genome.hpp>
 #include <epilstm/io/hdf5.hpp>
 
 #include <H5Cpp.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -35,6 +40,69 @@ namespace epilstm::io {
 
 inline constexpr const char* signal_store_format = "epilstm-signal-store";
 inline constexpr long signal_store_version = 1;
+
+/// How a store keeps its values: float32 (exact), or IEEE float16 (half the bytes to write, store and
+/// inflate; relative error ≤ 2^-11 for |v| ≥ 2^-14, absolute ≤ 2^-25 below; docs/store-format.md).
+enum class store_precision { float32, float16 };
+
+inline const char* precision_name(store_precision p) { return p == store_precision::float16 ? "float16" : "float32"; }
+
+/// "float32" | "float16" (anything else: input_error naming `where`).
+inline store_precision parse_precision(const std::string& name, const std::string& where)
+{
+    if (name == "float32") return store_precision::float32;
+    if (name == "float16") return store_precision::float16;
+    throw input_error(where + ": precision '" + name + "' is not one of: float32, float16");
+}
+
+/// How signal_store_writer lays out and compresses each region's signal.
+struct store_options {
+    index_t chunk_positions = 4096;                        ///< positions per chunk (chunks are [D, this])
+    int deflate_level = 4;                                 ///< zlib level 1..9 after shuffle; 0 = uncompressed
+    store_precision precision = store_precision::float32;
+    int threads = 1;                                       ///< threads compressing chunks (0 = every core)
+};
+
+namespace detail {
+
+/// IEEE binary16, little-endian, as an HDF5 file type (h5py reads it as numpy.float16).
+inline H5::FloatType half_file_type()
+{
+    const hid_t t = H5Tcopy(H5T_IEEE_F32LE);
+    if (t < 0 || H5Tset_fields(t, 15, 10, 5, 0, 10) < 0 || H5Tset_size(t, 2) < 0 || H5Tset_ebias(t, 15) < 0)
+        throw H5::DataTypeIException("half_file_type", "cannot build the float16 type");
+    H5::FloatType ft(t);
+    H5Tclose(t);  // FloatType(hid_t) took its own reference
+    return ft;
+}
+
+/// 2 for the float16 of half_file_type, 4 for IEEE float32 LE, 0 for any other type (read through
+/// HDF5's own conversion).
+inline int direct_float_size(hid_t type)
+{
+    if (H5Tget_class(type) != H5T_FLOAT || H5Tget_order(type) != H5T_ORDER_LE) return 0;
+    if (H5Tequal(type, H5T_IEEE_F32LE) > 0) return 4;
+    size_t spos = 0, epos = 0, esize = 0, mpos = 0, msize = 0;
+    if (H5Tget_size(type) == 2 && H5Tget_fields(type, &spos, &epos, &esize, &mpos, &msize) >= 0 && spos == 15 &&
+        epos == 10 && esize == 5 && mpos == 0 && msize == 10 && H5Tget_ebias(type) == 15)
+        return 2;
+    return 0;
+}
+
+/// dst[i * D + d] = src[d * ld + i] for d < D, i < n: a [D, n] block of a track-major chunk (row
+/// stride ld) into position-major rows, in cache-sized tiles.
+inline void to_position_major(const float* src, index_t ld, index_t D, index_t n, float* dst)
+{
+    constexpr index_t tile = 32;
+    for (index_t d0 = 0; d0 < D; d0 += tile)
+        for (index_t i0 = 0; i0 < n; i0 += tile) {
+            const index_t d1 = std::min(D, d0 + tile), i1 = std::min(n, i0 + tile);
+            for (index_t d = d0; d < d1; ++d)
+                for (index_t i = i0; i < i1; ++i) dst[i * D + d] = src[d * ld + i];
+        }
+}
+
+}  // namespace detail
 
 /// Metadata of one track (a row of the [D, n] region matrices).
 struct track_info {
@@ -56,7 +124,9 @@ struct region_info {
 
 /// A signal store opened read-only. The constructor validates the whole layout (attributes, the
 /// tracks, every region's datasets and shapes) without reading any signal; the read functions then
-/// read only the requested positions. Not thread-safe (one HDF5 file handle).
+/// read only the requested positions. The read functions may be called from several threads at once:
+/// HDF5 calls take this store's lock (and need an HDF5 built thread-safe, as Debian's is, when other
+/// threads use HDF5 on other files meanwhile); decompression runs outside it.
 class signal_store {
 public:
     explicit signal_store(std::filesystem::path path) : file_(open_checked(path))
@@ -94,28 +164,39 @@ public:
     }
 
     /// Positions [first, first + count) of region `region`, as a row-major [count, D] block
-    /// (position-major). Reads one hyperslab [D, count] and transposes it.
+    /// (position-major). A store written by epilstm is read chunk by chunk (H5Dread_chunk) and its
+    /// filters undone by io::codec outside HDF5, so several threads may call this at once and
+    /// decompress in parallel; any other layout goes through HDF5's own pipeline (one hyperslab).
     void read_positions(index_t region, index_t first, index_t count, float* out_position_major) const
     {
         check_range(region, first, count);
         const index_t D = tracks();
         if (count == 0 || D == 0) return;
-        std::vector<float> track_major(static_cast<std::size_t>(D * count));
-        const std::string name = "/regions/" + regions_[static_cast<std::size_t>(region)].name + "/signal";
-        detail::translate_h5_errors(path(), "reading dataset " + name, [&] {
-            const H5::DataSet& ds = signal_[static_cast<std::size_t>(region)];
-            H5::DataSpace fs = ds.getSpace();
-            const hsize_t off[2] = {0, static_cast<hsize_t>(first)};
-            const hsize_t cnt[2] = {static_cast<hsize_t>(D), static_cast<hsize_t>(count)};
-            fs.selectHyperslab(H5S_SELECT_SET, cnt, off);
-            H5::DataSpace ms(2, cnt);
-            ds.read(track_major.data(), H5::PredType::NATIVE_FLOAT, ms, fs);
-        });
-        for (index_t d = 0; d < D; ++d) {
-            const float* src = track_major.data() + d * count;
-            for (index_t i = 0; i < count; ++i) out_position_major[i * D + d] = src[i];
+        const chunk_plan& plan = plans_[static_cast<std::size_t>(region)];
+        if (!plan.direct) {
+            read_hyperslab(region, first, count, out_position_major);
+            return;
+        }
+        const index_t c = plan.positions;
+        std::vector<float> chunk(static_cast<std::size_t>(D * c));
+        for (index_t k = first / c; k * c < first + count; ++k) {
+            read_chunk(region, k, chunk.data());
+            const index_t lo = std::max(first, k * c), hi = std::min(first + count, (k + 1) * c);
+            detail::to_position_major(chunk.data() + (lo - k * c), c, D, hi - lo, out_position_major + (lo - first) * D);
         }
     }
+
+    /// Positions per chunk of region `region`'s signal when the store is read chunk by chunk (see
+    /// read_positions), else 0.
+    index_t chunk_positions(index_t region) const
+    {
+        check_range(region, 0, 0);
+        const chunk_plan& p = plans_[static_cast<std::size_t>(region)];
+        return p.direct ? p.positions : 0;
+    }
+
+    /// The precision of the values of region 0 (every region epilstm writes has the same).
+    store_precision precision() const { return precision_; }
 
     /// The all-tracks-missing flags of positions [first, first + count) of region `region`.
     std::vector<std::uint8_t> read_missing(index_t region, index_t first, index_t count) const
@@ -124,6 +205,8 @@ public:
         std::vector<std::uint8_t> out(static_cast<std::size_t>(count));
         if (count == 0) return out;
         const std::string name = "/regions/" + regions_[static_cast<std::size_t>(region)].name + "/missing";
+        std::lock_guard<std::mutex> lock(*h5_mutex_);
+        silence_hdf5_errors();
         detail::translate_h5_errors(path(), "reading dataset " + name, [&] {
             const H5::DataSet& ds = missing_[static_cast<std::size_t>(region)];
             H5::DataSpace fs = ds.getSpace();
@@ -146,6 +229,107 @@ public:
     }
 
 private:
+    /// How region r's signal is read: chunk by chunk with our own filters (direct), or through HDF5.
+    struct chunk_plan {
+        bool direct = false;
+        index_t positions = 0;  ///< positions per chunk
+        codec::pipeline pipe;   ///< pipe.element_size: 4 float32, 2 float16
+    };
+
+    static chunk_plan plan_for(const H5::DataSet& ds, index_t D)
+    {
+        chunk_plan p;
+        const H5::DSetCreatPropList dcpl = ds.getCreatePlist();
+        if (dcpl.getLayout() != H5D_CHUNKED) return p;
+        hsize_t dims[2] = {0, 0};
+        if (dcpl.getChunk(2, dims) != 2 || dims[0] != static_cast<hsize_t>(D) || dims[1] == 0) return p;
+        const H5::DataType type = ds.getDataType();
+        const int size = detail::direct_float_size(type.getId());
+        if (size == 0) return p;
+        p.pipe.element_size = static_cast<std::size_t>(size);
+        // Our pipeline is a subsequence of (shuffle, deflate, fletcher32), in that order.
+        int stage = 0;
+        for (int i = 0, n = dcpl.getNfilters(); i < n; ++i) {
+            unsigned flags = 0, cd[8] = {};
+            std::size_t ncd = 8;
+            char name[64];
+            unsigned config = 0;
+            const H5Z_filter_t f = H5Pget_filter2(dcpl.getId(), static_cast<unsigned>(i), &flags, &ncd, cd, sizeof name, name, &config);
+            if (f == H5Z_FILTER_SHUFFLE && stage < 1) {
+                p.pipe.shuffle = true;
+                stage = 1;
+            } else if (f == H5Z_FILTER_DEFLATE && stage < 2) {
+                p.pipe.deflate = ncd > 0 && cd[0] > 0 ? static_cast<int>(cd[0]) : 1;
+                stage = 2;
+            } else if (f == H5Z_FILTER_FLETCHER32 && stage < 3) {
+                p.pipe.fletcher32 = true;
+                stage = 3;
+            } else {
+                return chunk_plan{};
+            }
+        }
+        p.direct = true;
+        p.positions = static_cast<index_t>(dims[1]);
+        return p;
+    }
+
+    /// Chunk k of region r, decoded, as floats [D, chunk positions] (track-major; positions past
+    /// the region's end hold the fill value 0). HDF5 is called under this store's lock; inflating
+    /// and converting run unlocked.
+    void read_chunk(index_t region, index_t k, float* track_major) const
+    {
+        const chunk_plan& plan = plans_[static_cast<std::size_t>(region)];
+        const std::string name = "/regions/" + regions_[static_cast<std::size_t>(region)].name + "/signal";
+        const std::string doing = "reading dataset " + name + " (chunk at position " + std::to_string(k * plan.positions) + ")";
+        std::vector<unsigned char> stored;
+        std::uint32_t skipped = 0;
+        {
+            std::lock_guard<std::mutex> lock(*h5_mutex_);
+            silence_hdf5_errors();
+            detail::translate_h5_errors(path(), doing, [&] {
+                const hid_t id = signal_[static_cast<std::size_t>(region)].getId();
+                const hsize_t off[2] = {0, static_cast<hsize_t>(k * plan.positions)};
+                hsize_t bytes = 0;
+                if (H5Dget_chunk_storage_size(id, off, &bytes) < 0) throw H5::DataSetIException("H5Dget_chunk_storage_size", "");
+                stored.resize(static_cast<std::size_t>(bytes));
+                if (bytes > 0 && H5Dread_chunk(id, H5P_DEFAULT, off, &skipped, stored.data()) < 0)
+                    throw H5::DataSetIException("H5Dread_chunk", "");
+            });
+        }
+        const std::size_t values = static_cast<std::size_t>(tracks() * plan.positions);
+        if (stored.empty()) {  // never written: HDF5's fill value
+            std::fill_n(track_major, values, 0.0f);
+            return;
+        }
+        const std::string where = path().string() + ": " + doing;
+        if (plan.pipe.element_size == 4) {
+            codec::decode(plan.pipe, stored, skipped, reinterpret_cast<unsigned char*>(track_major), values * 4, where);
+        } else {
+            std::vector<std::uint16_t> halves(values);
+            codec::decode(plan.pipe, stored, skipped, reinterpret_cast<unsigned char*>(halves.data()), values * 2, where);
+            codec::halves_to_floats(halves.data(), track_major, values);
+        }
+    }
+
+    void read_hyperslab(index_t region, index_t first, index_t count, float* out_position_major) const
+    {
+        const index_t D = tracks();
+        std::vector<float> track_major(static_cast<std::size_t>(D * count));
+        const std::string name = "/regions/" + regions_[static_cast<std::size_t>(region)].name + "/signal";
+        std::lock_guard<std::mutex> lock(*h5_mutex_);
+        silence_hdf5_errors();
+        detail::translate_h5_errors(path(), "reading dataset " + name, [&] {
+            const H5::DataSet& ds = signal_[static_cast<std::size_t>(region)];
+            H5::DataSpace fs = ds.getSpace();
+            const hsize_t off[2] = {0, static_cast<hsize_t>(first)};
+            const hsize_t cnt[2] = {static_cast<hsize_t>(D), static_cast<hsize_t>(count)};
+            fs.selectHyperslab(H5S_SELECT_SET, cnt, off);
+            H5::DataSpace ms(2, cnt);
+            ds.read(track_major.data(), H5::PredType::NATIVE_FLOAT, ms, fs);
+        });
+        detail::to_position_major(track_major.data(), count, D, count, out_position_major);
+    }
+
     static input_file open_checked(const std::filesystem::path& path)
     {
         try {
@@ -228,7 +412,7 @@ private:
             const auto dims = detail::translate_h5_errors(path(), "reading the shape of " + sig, [&] {
                 if (ds.getTypeClass() != H5T_FLOAT)
                     throw input_error(where(sig) + " has element type " + detail::describe_type(ds.getDataType()) +
-                                      ", expected float32");
+                                      ", expected float32 or float16");
                 return detail::dims_of(ds.getSpace());
             });
             if (dims.size() != 2 || dims[0] != static_cast<hsize_t>(D) || dims[1] != static_cast<hsize_t>(r.positions))
@@ -244,6 +428,12 @@ private:
             if (mdims.size() != 1 || mdims[0] != static_cast<hsize_t>(r.positions))
                 throw shape_error(where(g + "/missing") + " has shape " + detail::shape_string(mdims) + ", expected [" +
                                   std::to_string(r.positions) + "]");
+            const chunk_plan plan = detail::translate_h5_errors(path(), "reading the layout of " + sig, [&] { return plan_for(ds, D); });
+            if (regions_.empty())
+                precision_ = detail::translate_h5_errors(path(), "reading the type of " + sig, [&] { return ds.getDataType().getSize(); }) == 2
+                                 ? store_precision::float16
+                                 : store_precision::float32;
+            plans_.push_back(plan);
             regions_.push_back(std::move(r));
             signal_.push_back(std::move(ds));
             missing_.push_back(std::move(ms));
@@ -277,6 +467,9 @@ private:
     std::vector<region_info> regions_;
     std::vector<H5::DataSet> signal_;
     std::vector<H5::DataSet> missing_;
+    std::vector<chunk_plan> plans_;
+    store_precision precision_ = store_precision::float32;
+    std::unique_ptr<std::mutex> h5_mutex_ = std::make_unique<std::mutex>();  // a pointer: the store stays movable
 };
 
 /// Writes a signal store region by region, block by block, to a temporary file that commit()
@@ -289,11 +482,23 @@ public:
     signal_store_writer(const std::filesystem::path& target, const std::vector<track_info>& tracks, const genome& g,
                         index_t bin_size, const std::string& transform, index_t chunk_positions = default_chunk_positions,
                         int deflate_level = 4)
-        : out_(target), D_(static_cast<index_t>(tracks.size())), bin_size_(bin_size), chunk_(chunk_positions),
-          deflate_(deflate_level)
+        : signal_store_writer(target, tracks, g, bin_size, transform, store_options{chunk_positions, deflate_level})
+    {
+    }
+
+    signal_store_writer(const std::filesystem::path& target, const std::vector<track_info>& tracks, const genome& g,
+                        index_t bin_size, const std::string& transform, const store_options& opt)
+        : out_(target), D_(static_cast<index_t>(tracks.size())), bin_size_(bin_size), chunk_(opt.chunk_positions),
+          deflate_(opt.deflate_level), precision_(opt.precision), threads_(epilstm::detail::resolve_threads(opt.threads))
     {
         if (D_ <= 0) throw input_error(target.string() + ": a signal store needs at least one track");
         if (bin_size <= 0) throw input_error("bin size " + std::to_string(bin_size) + " must be positive");
+        if (chunk_ <= 0) throw input_error("chunk size " + std::to_string(chunk_) + " must be a positive number of positions");
+        if (deflate_ < 0 || deflate_ > 9) throw input_error("deflate level " + std::to_string(deflate_) + " is not in 0..9 (0: uncompressed)");
+        pipe_.element_size = precision_ == store_precision::float16 ? 2 : 4;
+        pipe_.shuffle = deflate_ > 0;
+        pipe_.deflate = deflate_;
+        pipe_.fletcher32 = true;
         out_.write_string_attribute("/", "format", signal_store_format);
         out_.write_int_attribute("/", "version", signal_store_version);
         out_.write_int_attribute("/", "bin_size", bin_size);
@@ -336,6 +541,10 @@ public:
             if (n == name) throw input_error("region name '" + name + "' appears twice; region names must be unique");
         region_ = {name, chrom, start, end, bin_size_, static_cast<index_t>((end - start) / bin_size_)};
         written_ = 0;
+        region_chunk_ = std::min(chunk_, region_.positions);
+        pending_.assign(static_cast<std::size_t>(D_ * region_chunk_), 0.0f);
+        pending_n_ = 0;
+        next_chunk_ = 0;
         covered_.assign(static_cast<std::size_t>(D_), 0);
         const std::string g = "/regions/" + name;
         out_.create_group(g);
@@ -346,17 +555,18 @@ public:
             const hsize_t chunk[2] = {static_cast<hsize_t>(D_), std::min<hsize_t>(n, static_cast<hsize_t>(chunk_))};
             H5::DSetCreatPropList dcpl;
             dcpl.setChunk(2, chunk);
-            dcpl.setShuffle();
-            dcpl.setDeflate(deflate_);
+            if (pipe_.shuffle) dcpl.setShuffle();  // the order of pipe_: shuffle, deflate, fletcher32
+            if (pipe_.deflate > 0) dcpl.setDeflate(pipe_.deflate);
             detail::add_checksum(dcpl);
             detail::untimed(dcpl);
-            signal_ = f.createDataSet(g + "/signal", H5::PredType::IEEE_F32LE, H5::DataSpace(2, dims), dcpl);
+            const H5::DataType type = precision_ == store_precision::float16 ? H5::DataType(detail::half_file_type())
+                                                                              : H5::DataType(H5::PredType::IEEE_F32LE);
+            signal_ = f.createDataSet(g + "/signal", type, H5::DataSpace(2, dims), dcpl);
             const hsize_t mdims[1] = {n};
             const hsize_t mchunk[1] = {chunk[1]};
             H5::DSetCreatPropList mcpl;
             mcpl.setChunk(1, mchunk);
-            mcpl.setShuffle();
-            mcpl.setDeflate(deflate_);
+            mcpl.setDeflate(std::max(deflate_, 1));
             detail::add_checksum(mcpl);
             detail::untimed(mcpl);
             missing_ = f.createDataSet(g + "/missing", H5::PredType::STD_U8LE, H5::DataSpace(1, mdims), mcpl);
@@ -390,16 +600,55 @@ public:
             }
             covered_[static_cast<std::size_t>(d)] += c;
         }
-        detail::translate_h5_errors(out_.target(), "writing /regions/" + region_.name, [&] {
-            H5::DataSpace fs = signal_.getSpace();
-            const hsize_t off[2] = {0, static_cast<hsize_t>(written_)};
-            const hsize_t cnt[2] = {static_cast<hsize_t>(D_), static_cast<hsize_t>(count)};
-            fs.selectHyperslab(H5S_SELECT_SET, cnt, off);
-            signal_.write(track_major, H5::PredType::NATIVE_FLOAT, H5::DataSpace(2, cnt), fs);
+        if (precision_ == store_precision::float16)
+            for (index_t d = 0; d < D_; ++d)
+                for (index_t i = 0; i < count; ++i)
+                    if (std::abs(track_major[d * count + i]) > codec::half_max)
+                        throw input_error("region " + region_.name + ", track " + std::to_string(d + 1) + ", position " +
+                                          std::to_string(written_ + i) + ": value " + std::to_string(track_major[d * count + i]) +
+                                          " is beyond float16's range (±65504); store it with precision float32");
+        detail::translate_h5_errors(out_.target(), "writing /regions/" + region_.name + "/missing", [&] {
             H5::DataSpace mfs = missing_.getSpace();
-            mfs.selectHyperslab(H5S_SELECT_SET, cnt + 1, off + 1);
-            missing_.write(missing.data(), H5::PredType::NATIVE_UINT8, H5::DataSpace(1, cnt + 1), mfs);
+            const hsize_t off[1] = {static_cast<hsize_t>(written_)};
+            const hsize_t cnt[1] = {static_cast<hsize_t>(count)};
+            mfs.selectHyperslab(H5S_SELECT_SET, cnt, off);
+            missing_.write(missing.data(), H5::PredType::NATIVE_UINT8, H5::DataSpace(1, cnt), mfs);
         });
+        // Cut the block into whole chunks [D, c] (the region's last may be partial, padded with HDF5's
+        // fill value 0), compress them on threads_ threads, write them in order.
+        const index_t c = region_chunk_;
+        std::vector<std::vector<float>> full;
+        for (index_t i = 0; i < count;) {
+            const index_t take = std::min(c - pending_n_, count - i);
+            for (index_t d = 0; d < D_; ++d)
+                std::copy_n(track_major + d * count + i, take, pending_.data() + d * c + pending_n_);
+            pending_n_ += take;
+            i += take;
+            if (pending_n_ == c || written_ + i == region_.positions) {
+                full.push_back(pending_);
+                std::fill(pending_.begin(), pending_.end(), 0.0f);
+                pending_n_ = 0;
+            }
+        }
+        std::vector<std::vector<unsigned char>> encoded(full.size());
+        epilstm::detail::parallel_for(threads_, full.size(), [&](std::size_t j) {
+            const std::vector<float>& v = full[j];
+            if (precision_ == store_precision::float16) {
+                std::vector<std::uint16_t> h(v.size());
+                codec::floats_to_halves(v.data(), h.data(), v.size());
+                encoded[j] = codec::encode(pipe_, reinterpret_cast<const unsigned char*>(h.data()), h.size() * 2);
+            } else {
+                encoded[j] = codec::encode(pipe_, reinterpret_cast<const unsigned char*>(v.data()), v.size() * 4);
+            }
+        });
+        for (const auto& e : encoded) {
+            detail::translate_h5_errors(out_.target(), "writing /regions/" + region_.name + "/signal", [&] {
+                const hsize_t off[2] = {0, static_cast<hsize_t>(next_chunk_ * c)};
+                if (H5Dwrite_chunk(signal_.getId(), H5P_DEFAULT, 0, off, e.size(), e.data()) < 0)
+                    throw H5::DataSetIException("H5Dwrite_chunk", "");
+            });
+            ++next_chunk_;
+        }
         written_ += count;
     }
 
@@ -440,7 +689,14 @@ private:
     index_t bin_size_;
     index_t chunk_;
     int deflate_;
+    store_precision precision_;
+    int threads_;
+    codec::pipeline pipe_;
     bool open_ = false;
+    index_t region_chunk_ = 0;      // positions per chunk of the current region
+    std::vector<float> pending_;    // [D, region_chunk_]: the chunk being filled
+    index_t pending_n_ = 0;
+    index_t next_chunk_ = 0;
     region_info region_;
     index_t written_ = 0;
     std::vector<long long> covered_;
