@@ -4,6 +4,9 @@
 #   bench/genome_scale.sh [BUILD_DIR]    (default build/default; a -DEPILSTM_NATIVE=ON build is the
 #                                         one to quote for speed)
 #   environment: POSITIONS (default 2000000 25-bp bins, one region of chr1), TRACKS (1014),
+#                PREPARE_ARGS (extra `epilstm prepare` options, e.g. "--precision float16 --deflate-level 1"),
+#                EMBED_STREAMS (default 64: `embed --streams`, streams per region; 1 is `reconstruct`'s
+#                exact single stream, which leaves the GEMMs one column wide),
 #                GS_WORK (default /tmp/epilstm_genome_scale: the synthetic bigWigs are kept there
 #                and reused by later runs with the same POSITIONS and TRACKS; ~3 GB at the defaults)
 #
@@ -49,8 +52,10 @@ secs() { cut -d' ' -f1 "$work/$1.time"; }
 rss_mib() { awk '{ printf "%.0f", $2 / 1024 }' "$work/$1.time"; }
 
 rm -f "$work/store.h5" "$work/model.h5" "$work/embedding.h5"
+prepare_args="${PREPARE_ARGS:-}"
+# shellcheck disable=SC2086  # PREPARE_ARGS is a list of options
 timed prepare "$bin" prepare --bigwig-dir "$data" --genome "$data/genome.sizes" --regions "$data/region.bed" \
-    --out "$work/store.h5" -q
+    --out "$work/store.h5" -q $prepare_args
 store_mb=$(du -m "$work/store.h5" | cut -f1)
 
 args=(--store "$work/store.h5" --model "$work/model.h5" --epochs 1 --hidden-size 110 --frame-length 100 --batch 64
@@ -74,28 +79,32 @@ print(f"{D * N / t / 1e6:.1f} M values/s ({N / t:,.0f} positions/s, {4 * D * N /
 PY
 )
 
-timed embed "$bin" embed --model "$work/model.h5" --store "$work/store.h5" --out "$work/embedding.h5" >"$work/embed.txt" 2>&1 \
+embed_streams="${EMBED_STREAMS:-64}"
+timed embed "$bin" embed --model "$work/model.h5" --store "$work/store.h5" --out "$work/embedding.h5" \
+    --streams "$embed_streams" >"$work/embed.txt" 2>&1 \
     || { cat "$work/embed.txt"; exit 1; }
 
 "$py" - "$positions" "$tracks" "$genome_positions" "$(secs prepare)" "$(rss_mib prepare)" "$(secs train)" \
-    "$(rss_mib train)" "$(secs embed)" "$(rss_mib embed)" "$store_rate" "$mem_rate" "$store_mb" "$read_line" <<'PY'
+    "$(rss_mib train)" "$(secs embed)" "$(rss_mib embed)" "$store_rate" "$mem_rate" "$store_mb" "$read_line" \
+    "${prepare_args:-(defaults)}" "$embed_streams" <<'PY'
 import sys
 N, D, G = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 tp, rp, tt, rt, te, re = (float(x) for x in sys.argv[4:10])
 store_rate, mem_rate, store_mb, read_line = float(sys.argv[10]), float(sys.argv[11]), float(sys.argv[12]), sys.argv[13]
+prepare_args, embed_streams = sys.argv[14], sys.argv[15]
 scale = G / N
 print()
 print(f"## genome scale: D = {D}, {N:,} positions (one region), store {store_mb:,.0f} MB "
-      f"({4 * D * N / 1e6 / store_mb:.2f} : 1 against float32)")
+      f"({4 * D * N / 1e6 / store_mb:.2f} : 1 against float32), prepare {prepare_args}")
 print("| step | wall s | peak RSS MiB | rate | projected at 124 M positions |")
 print("|---|---:|---:|---:|---:|")
 print(f"| prepare | {tp:.1f} | {rp:.0f} | {D * N / tp / 1e6:.1f} M values/s | {tp * scale / 3600:.2f} h |")
 print(f"| train, one epoch from the store | {tt:.1f} | {rt:.0f} | {store_rate:,.0f} positions/s | {tt * scale / 3600:.2f} h |")
-print(f"| embed | {te:.1f} | {re:.0f} | {N / te:,.0f} positions/s | {te * scale / 3600:.2f} h |")
+print(f"| embed, {embed_streams} streams | {te:.1f} | {re:.0f} | {N / te:,.0f} positions/s | {te * scale / 3600:.2f} h |")
 print()
 print(f"train in memory (epilstm_bench, the compute alone): {mem_rate:,.0f} positions/s; from the store "
       f"{store_rate:,.0f}: {100 * store_rate / mem_rate:.0f} % of it, so reading and inflating take "
       f"~{max(0.0, 100 * (1 - store_rate / mem_rate)):.0f} % of the epoch")
-print(f"sequential read of the whole store (h5py, one thread): {read_line}")
+print(f"sequential read of the whole store (h5py: HDF5's own pipeline, one thread): {read_line}")
 print(f"projected whole-genome pipeline at D={D}: {(tp + tt + te) * scale / 3600:.2f} h")
 PY

@@ -235,7 +235,8 @@ void bigwig_file::read_bin_means(const std::string& chrom, std::int64_t start, i
 
     // Accumulate value x covered bases per bin; the count of covered bases is kept in `mean`'s
     // companion array `bases`.
-    std::vector<std::int64_t> bases(static_cast<std::size_t>(n), 0);
+    thread_local std::vector<std::int64_t> bases;  // reused: prepare calls this per track and block
+    bases.assign(static_cast<std::size_t>(n), 0);
     for (std::uint32_t i = 0; i < iv->l; ++i) {
         const double v = iv->value[i];
         std::int64_t s = std::max<std::int64_t>(iv->start[i], start);

@@ -225,21 +225,26 @@ inline void decode(const pipeline& p, std::vector<unsigned char>& stored, unsign
         const std::uint32_t swapped = ((got & 0x00ff00ffu) << 8) | ((got & 0xff00ff00u) >> 8);
         if (want != got && want != swapped) throw damaged("Fletcher-32");
     }
+    const bool unshuffling = sh && p.element_size > 1;
     const unsigned char* src = stored.data();
-    std::vector<unsigned char> inflated;
+    thread_local std::vector<unsigned char> scratch;  // reused: a fresh 10 MB buffer per chunk costs page faults
     if (de) {
-        inflated.resize(bytes);
+        unsigned char* dst = raw;
+        if (unshuffling) {
+            if (scratch.size() < bytes) scratch.resize(bytes);
+            dst = scratch.data();
+        }
         uLongf out_len = static_cast<uLongf>(bytes);
-        const int rc = uncompress(inflated.data(), &out_len, src, static_cast<uLong>(len));
+        const int rc = uncompress(dst, &out_len, src, static_cast<uLong>(len));
         if (rc != Z_OK || out_len != bytes) throw damaged("deflate stream: zlib code " + std::to_string(rc));
-        src = inflated.data();
+        src = dst;
         len = bytes;
     }
     if (len != bytes)
         throw damaged("the chunk holds " + std::to_string(len) + " bytes after its filters, expected " + std::to_string(bytes));
-    if (sh && p.element_size > 1)
+    if (unshuffling)
         unshuffle(src, raw, bytes, p.element_size);
-    else
+    else if (src != raw)
         std::memcpy(raw, src, bytes);
 }
 

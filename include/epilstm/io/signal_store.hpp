@@ -178,7 +178,8 @@ public:
             return;
         }
         const index_t c = plan.positions;
-        std::vector<float> chunk(static_cast<std::size_t>(D * c));
+        thread_local std::vector<float> chunk;  // reused across calls (no page faults per chunk)
+        chunk.resize(static_cast<std::size_t>(D * c));
         for (index_t k = first / c; k * c < first + count; ++k) {
             read_chunk(region, k, chunk.data());
             const index_t lo = std::max(first, k * c), hi = std::min(first + count, (k + 1) * c);
@@ -281,7 +282,7 @@ private:
         const chunk_plan& plan = plans_[static_cast<std::size_t>(region)];
         const std::string name = "/regions/" + regions_[static_cast<std::size_t>(region)].name + "/signal";
         const std::string doing = "reading dataset " + name + " (chunk at position " + std::to_string(k * plan.positions) + ")";
-        std::vector<unsigned char> stored;
+        thread_local std::vector<unsigned char> stored;
         std::uint32_t skipped = 0;
         {
             std::lock_guard<std::mutex> lock(*h5_mutex_);
@@ -305,7 +306,8 @@ private:
         if (plan.pipe.element_size == 4) {
             codec::decode(plan.pipe, stored, skipped, reinterpret_cast<unsigned char*>(track_major), values * 4, where);
         } else {
-            std::vector<std::uint16_t> halves(values);
+            thread_local std::vector<std::uint16_t> halves;
+            halves.resize(values);
             codec::decode(plan.pipe, stored, skipped, reinterpret_cast<unsigned char*>(halves.data()), values * 2, where);
             codec::halves_to_floats(halves.data(), track_major, values);
         }

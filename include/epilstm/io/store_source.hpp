@@ -103,12 +103,23 @@ private:
     std::shared_ptr<const block> load(index_t region, index_t b) const
     {
         const index_t n = std::min(block_, store_.regions()[static_cast<std::size_t>(region)].positions - b * block_);
-        auto e = std::make_shared<block>();
+        std::shared_ptr<block> e = take_spare();
         e->positions = n;
         e->signal.resize(static_cast<std::size_t>(n * store_.tracks()));
         store_.read_positions(region, b * block_, n, e->signal.data());
         e->missing = store_.read_missing(region, b * block_, n);
         return e;
+    }
+
+    /// An evicted block's memory, or a new block: blocks are D × block_positions floats (16 MB at
+    /// D = 1,014), and fresh ones cost page faults on every decode.
+    std::shared_ptr<block> take_spare() const
+    {
+        std::lock_guard<std::mutex> lock(spare_mutex_);
+        if (spare_.empty()) return std::make_shared<block>();
+        std::shared_ptr<block> b = std::move(spare_.back());
+        spare_.pop_back();
+        return b;
     }
 
     bool exists(index_t region, index_t b) const
@@ -188,6 +199,10 @@ private:
                 if (victim == slots_.end() || rank(i->second) < rank(victim->second)) victim = i;
             }
             if (victim == slots_.end()) break;  // everything is in flight: grow for a moment
+            if (victim->second.data && victim->second.data.use_count() == 1) {  // copies are made under mutex_ only
+                std::lock_guard<std::mutex> spare_lock(spare_mutex_);
+                if (spare_.size() < 2) spare_.push_back(std::const_pointer_cast<block>(std::move(victim->second.data)));
+            }
             slots_.erase(victim);
         }
         return slots_.emplace(k, slot{}).first;
@@ -219,6 +234,8 @@ private:
     std::condition_variable wake_, done_;
     std::map<key, slot> slots_;
     std::deque<key> queue_;
+    mutable std::mutex spare_mutex_;                       // taken inside mutex_ or alone, never the reverse
+    mutable std::vector<std::shared_ptr<block>> spare_;
     long tick_ = 0, misses_ = 0, prefetched_ = 0;
     bool stop_ = false;
     std::thread worker_;
