@@ -10,6 +10,7 @@
 
 #include <H5Cpp.h>
 
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -111,6 +112,27 @@ TEST_CASE("codec: float16 rounds to nearest even and converts back exactly", "[c
     for (std::size_t i = 0; i < v.size(); ++i) {
         REQUIRE(h[i] == to_half(v[i]));  // the bulk (F16C when built with it) equals the scalar rule
         if (std::abs(v[i]) >= 0x1p-14f) REQUIRE(std::abs(back[i] - v[i]) <= std::abs(v[i]) * 0x1p-11f);
+    }
+}
+
+TEST_CASE("codec: a chunk's positions as position-major rows, from float32 and from float16", "[codec]")
+{
+    // Sizes that are no multiple of the 8 x 8 tiles or the 64-position blocks; an offset start.
+    for (const auto& [D, ld, off, n] : {std::array<std::ptrdiff_t, 4>{1014, 4096, 0, 4096}, {13, 300, 7, 150}, {8, 64, 0, 64},
+                                        {5, 9, 2, 7}, {17, 1, 0, 1}}) {
+        CAPTURE(D, ld, off, n);
+        const auto v = signal_like(static_cast<std::size_t>(D * ld), 5);
+        std::vector<std::uint16_t> h(v.size());
+        io::codec::floats_to_halves(v.data(), h.data(), v.size());
+        std::vector<float> a(static_cast<std::size_t>(n * D), -1.0f), b(a.size(), -1.0f);
+        io::codec::to_position_major(v.data() + off, ld, D, n, a.data());
+        io::codec::halves_to_position_major(h.data() + off, ld, D, n, b.data());
+        for (std::ptrdiff_t i = 0; i < n; ++i)
+            for (std::ptrdiff_t d = 0; d < D; ++d) {
+                const std::size_t src = static_cast<std::size_t>(d * ld + off + i), dst = static_cast<std::size_t>(i * D + d);
+                REQUIRE(a[dst] == v[src]);
+                REQUIRE(b[dst] == io::codec::from_half(h[src]));
+            }
     }
 }
 

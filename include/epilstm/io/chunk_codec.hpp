@@ -17,13 +17,14 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <string>
 #include <vector>
 
-#if defined(__F16C__)
+#if defined(__F16C__) || defined(__AVX__)
 #include <immintrin.h>
 #endif
 
@@ -102,6 +103,93 @@ inline void floats_to_halves(const float* in, std::uint16_t* out, std::size_t n)
         _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), _mm256_cvtps_ph(_mm256_loadu_ps(in + i), _MM_FROUND_TO_NEAREST_INT));
 #endif
     for (; i < n; ++i) out[i] = to_half(in[i]);
+}
+
+// ---- chunk layout: track-major [D, ld] -> position-major rows ----------------------------------
+
+namespace detail {
+#if defined(__AVX__)
+/// r[j] <- column j of the 8 x 8 matrix whose rows are r[0..7].
+inline void transpose8(__m256* r) noexcept
+{
+    const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+    const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+    const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+    const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+    const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xee);
+    const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xee);
+    const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xee);
+    const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xee);
+    r[0] = _mm256_permute2f128_ps(u0, u4, 0x20);
+    r[1] = _mm256_permute2f128_ps(u1, u5, 0x20);
+    r[2] = _mm256_permute2f128_ps(u2, u6, 0x20);
+    r[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
+    r[4] = _mm256_permute2f128_ps(u0, u4, 0x31);
+    r[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
+    r[6] = _mm256_permute2f128_ps(u2, u6, 0x31);
+    r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
+}
+#endif
+
+/// dst[i * D + d] = load(src, d * ld + i) for d < D, i < n, in blocks of 64 positions (the rows they
+/// write stay in cache) and, with AVX, 8 x 8 register transposes. `load8(p)` loads 8 consecutive
+/// values as floats (AVX builds only), `load1(p)` one.
+template <class T, class Load8, class Load1>
+void to_position_major(const T* src, std::ptrdiff_t ld, std::ptrdiff_t D, std::ptrdiff_t n, float* dst, Load8&& load8,
+                       Load1&& load1) noexcept
+{
+    constexpr std::ptrdiff_t block = 64;
+    for (std::ptrdiff_t i0 = 0; i0 < n; i0 += block) {
+        const std::ptrdiff_t i1 = std::min(n, i0 + block);
+        std::ptrdiff_t d = 0;
+#if defined(__AVX__)
+        for (; d + 8 <= D; d += 8) {
+            std::ptrdiff_t i = i0;
+            for (; i + 8 <= i1; i += 8) {
+                __m256 r[8];
+                for (int k = 0; k < 8; ++k) r[k] = load8(src + (d + k) * ld + i);
+                transpose8(r);
+                for (int k = 0; k < 8; ++k) _mm256_storeu_ps(dst + (i + k) * D + d, r[k]);
+            }
+            for (; i < i1; ++i)
+                for (std::ptrdiff_t k = 0; k < 8; ++k) dst[i * D + d + k] = load1(src + (d + k) * ld + i);
+        }
+#else
+        (void)load8;
+#endif
+        for (; d < D; ++d)
+            for (std::ptrdiff_t i = i0; i < i1; ++i) dst[i * D + d] = load1(src + d * ld + i);
+    }
+}
+}  // namespace detail
+
+/// dst[i * D + d] = src[d * ld + i] for d < D, i < n: the first n positions of a track-major chunk
+/// (row stride ld) as position-major rows.
+inline void to_position_major(const float* src, std::ptrdiff_t ld, std::ptrdiff_t D, std::ptrdiff_t n, float* dst) noexcept
+{
+#if defined(__AVX__)
+    auto load8 = [](const float* p) { return _mm256_loadu_ps(p); };
+#else
+    auto load8 = [](const float*) { return 0; };
+#endif
+    detail::to_position_major(src, ld, D, n, dst, load8, [](const float* p) { return *p; });
+}
+
+/// The same from float16 values, converted on the way (one pass instead of two).
+inline void halves_to_position_major(const std::uint16_t* src, std::ptrdiff_t ld, std::ptrdiff_t D, std::ptrdiff_t n,
+                                     float* dst) noexcept
+{
+#if defined(__AVX__) && defined(__F16C__)
+    auto load8 = [](const std::uint16_t* p) { return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); };
+    auto load1 = [](const std::uint16_t* p) { return _cvtsh_ss(*p); };
+    detail::to_position_major(src, ld, D, n, dst, load8, load1);
+#else
+    // No F16C: convert in bulk (scalar), then transpose.
+    thread_local std::vector<float> tmp;
+    tmp.resize(static_cast<std::size_t>(D * n));
+    for (std::ptrdiff_t d = 0; d < D; ++d) halves_to_floats(src + d * ld, tmp.data() + d * n, static_cast<std::size_t>(n));
+    to_position_major(tmp.data(), n, D, n, dst);
+#endif
 }
 
 // ---- HDF5's filters --------------------------------------------------------------------------

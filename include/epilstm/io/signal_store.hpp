@@ -89,19 +89,6 @@ inline int direct_float_size(hid_t type)
     return 0;
 }
 
-/// dst[i * D + d] = src[d * ld + i] for d < D, i < n: a [D, n] block of a track-major chunk (row
-/// stride ld) into position-major rows, in cache-sized tiles.
-inline void to_position_major(const float* src, index_t ld, index_t D, index_t n, float* dst)
-{
-    constexpr index_t tile = 32;
-    for (index_t d0 = 0; d0 < D; d0 += tile)
-        for (index_t i0 = 0; i0 < n; i0 += tile) {
-            const index_t d1 = std::min(D, d0 + tile), i1 = std::min(n, i0 + tile);
-            for (index_t d = d0; d < d1; ++d)
-                for (index_t i = i0; i < i1; ++i) dst[i * D + d] = src[d * ld + i];
-        }
-}
-
 }  // namespace detail
 
 /// Metadata of one track (a row of the [D, n] region matrices).
@@ -178,12 +165,20 @@ public:
             return;
         }
         const index_t c = plan.positions;
-        thread_local std::vector<float> chunk;  // reused across calls (no page faults per chunk)
-        chunk.resize(static_cast<std::size_t>(D * c));
         for (index_t k = first / c; k * c < first + count; ++k) {
-            read_chunk(region, k, chunk.data());
             const index_t lo = std::max(first, k * c), hi = std::min(first + count, (k + 1) * c);
-            detail::to_position_major(chunk.data() + (lo - k * c), c, D, hi - lo, out_position_major + (lo - first) * D);
+            float* dst = out_position_major + (lo - first) * D;
+            if (plan.pipe.element_size == 4) {
+                thread_local std::vector<float> chunk;  // reused across calls (no page faults per chunk)
+                chunk.resize(static_cast<std::size_t>(D * c));
+                read_chunk(region, k, reinterpret_cast<unsigned char*>(chunk.data()));
+                codec::to_position_major(chunk.data() + (lo - k * c), c, D, hi - lo, dst);
+            } else {
+                thread_local std::vector<std::uint16_t> chunk;
+                chunk.resize(static_cast<std::size_t>(D * c));
+                read_chunk(region, k, reinterpret_cast<unsigned char*>(chunk.data()));
+                codec::halves_to_position_major(chunk.data() + (lo - k * c), c, D, hi - lo, dst);
+            }
         }
     }
 
@@ -274,10 +269,10 @@ private:
         return p;
     }
 
-    /// Chunk k of region r, decoded, as floats [D, chunk positions] (track-major; positions past
-    /// the region's end hold the fill value 0). HDF5 is called under this store's lock; inflating
-    /// and converting run unlocked.
-    void read_chunk(index_t region, index_t k, float* track_major) const
+    /// Chunk k of region r, its filters undone: [D, chunk positions] values of the stored type
+    /// (float32 or float16; positions past the region's end hold the fill value 0). HDF5 is called
+    /// under this store's lock; checking, inflating and unshuffling run unlocked.
+    void read_chunk(index_t region, index_t k, unsigned char* raw) const
     {
         const chunk_plan& plan = plans_[static_cast<std::size_t>(region)];
         const std::string name = "/regions/" + regions_[static_cast<std::size_t>(region)].name + "/signal";
@@ -297,20 +292,12 @@ private:
                     throw H5::DataSetIException("H5Dread_chunk", "");
             });
         }
-        const std::size_t values = static_cast<std::size_t>(tracks() * plan.positions);
+        const std::size_t bytes = static_cast<std::size_t>(tracks() * plan.positions) * plan.pipe.element_size;
         if (stored.empty()) {  // never written: HDF5's fill value
-            std::fill_n(track_major, values, 0.0f);
+            std::fill_n(raw, bytes, static_cast<unsigned char>(0));
             return;
         }
-        const std::string where = path().string() + ": " + doing;
-        if (plan.pipe.element_size == 4) {
-            codec::decode(plan.pipe, stored, skipped, reinterpret_cast<unsigned char*>(track_major), values * 4, where);
-        } else {
-            thread_local std::vector<std::uint16_t> halves;
-            halves.resize(values);
-            codec::decode(plan.pipe, stored, skipped, reinterpret_cast<unsigned char*>(halves.data()), values * 2, where);
-            codec::halves_to_floats(halves.data(), track_major, values);
-        }
+        codec::decode(plan.pipe, stored, skipped, raw, bytes, path().string() + ": " + doing);
     }
 
     void read_hyperslab(index_t region, index_t first, index_t count, float* out_position_major) const
@@ -329,7 +316,7 @@ private:
             H5::DataSpace ms(2, cnt);
             ds.read(track_major.data(), H5::PredType::NATIVE_FLOAT, ms, fs);
         });
-        detail::to_position_major(track_major.data(), count, D, count, out_position_major);
+        codec::to_position_major(track_major.data(), count, D, count, out_position_major);
     }
 
     static input_file open_checked(const std::filesystem::path& path)
