@@ -35,7 +35,7 @@ genome_positions=124000000
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-$(nproc --all)}"
 mkdir -p "$work"
 
-echo "machine: $(nproc --all) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, load $(cut -d' ' -f1-3 /proc/loadavg); build $build; OMP_NUM_THREADS=$OMP_NUM_THREADS"
+echo "machine: $(nproc --all) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, load $(cut -d' ' -f1-3 /proc/loadavg); build $build; OMP_NUM_THREADS=$OMP_NUM_THREADS OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-(unset)}"
 if [ ! -f "$data/region.bed" ] || [ "$(ls "$data" | grep -c '\.bigWig$')" -ne "$tracks" ]; then
     t0=$(date +%s.%N)
     "$py" "$here/synthetic_compendium.py" --out "$data" --tracks "$tracks" --positions "$positions"

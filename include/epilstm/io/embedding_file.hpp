@@ -8,7 +8,7 @@
 //                    model_checksum (string: io/checksum.hpp's "fnv1a64:<hex>" of the checkpoint
 //                    file's bytes), written by embedding_writer::record_model
 //   /regions/names   [R] variable-length strings, in the order written
-//   /regions/<name>/embedding  float32 [n, E] (row = position, chunked, shuffle + deflate) with
+//   /regions/<name>/embedding  float32 [n, E] (row = position, chunked, Fletcher-32) with
 //                    attributes chrom (string), start, end, bin_size (int64): bin i covers
 //                    [start + i·bin_size, start + (i+1)·bin_size) of chrom
 #pragma once
@@ -106,8 +106,8 @@ public:
             H5::DSetCreatPropList plist;
             const hsize_t chunk[2] = {static_cast<hsize_t>(std::clamp<index_t>(n, 1, 4096)), static_cast<hsize_t>(E_)};
             plist.setChunk(2, chunk);
-            plist.setShuffle();
-            plist.setDeflate(1);  // embeddings compress ~1.2 : 1 at any level; level 1 is the cheapest
+            // No deflate: an embedding compresses only ~1.2 : 1, and HDF5 deflates on the writing
+            // thread, which at D = 1,014 took a quarter of `embed`'s CPU even at level 1 (#14).
             detail::add_checksum(plist);
             detail::untimed(plist);
             // Streams write rows into several chunks in turn: keep enough decompressed chunks in

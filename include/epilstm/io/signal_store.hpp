@@ -239,6 +239,9 @@ private:
         if (dcpl.getLayout() != H5D_CHUNKED) return p;
         hsize_t dims[2] = {0, 0};
         if (dcpl.getChunk(2, dims) != 2 || dims[0] != static_cast<hsize_t>(D) || dims[1] == 0) return p;
+        // Chunks no longer than the dataset and under 1 GiB decoded (a damaged file may claim any size).
+        const auto shape = detail::dims_of(ds.getSpace());
+        if (shape.size() != 2 || dims[1] > shape[1] || dims[0] * dims[1] * 4 > (hsize_t(1) << 30)) return p;
         const H5::DataType type = ds.getDataType();
         const int size = detail::direct_float_size(type.getId());
         if (size == 0) return p;
@@ -277,6 +280,7 @@ private:
         const chunk_plan& plan = plans_[static_cast<std::size_t>(region)];
         const std::string name = "/regions/" + regions_[static_cast<std::size_t>(region)].name + "/signal";
         const std::string doing = "reading dataset " + name + " (chunk at position " + std::to_string(k * plan.positions) + ")";
+        const std::size_t raw_bytes = static_cast<std::size_t>(tracks() * plan.positions) * plan.pipe.element_size;
         thread_local std::vector<unsigned char> stored;
         std::uint32_t skipped = 0;
         {
@@ -287,17 +291,20 @@ private:
                 const hsize_t off[2] = {0, static_cast<hsize_t>(k * plan.positions)};
                 hsize_t bytes = 0;
                 if (H5Dget_chunk_storage_size(id, off, &bytes) < 0) throw H5::DataSetIException("H5Dget_chunk_storage_size", "");
+                if (bytes > raw_bytes + raw_bytes / 64 + 1024)  // more than deflate can ever make of it
+                    throw io_error(path().string() + ": " + doing + " failed: checksum mismatch, the file is damaged (a chunk of " +
+                                   std::to_string(bytes) + " bytes, at most " + std::to_string(raw_bytes + raw_bytes / 64 + 1024) +
+                                   " expected)");
                 stored.resize(static_cast<std::size_t>(bytes));
                 if (bytes > 0 && H5Dread_chunk(id, H5P_DEFAULT, off, &skipped, stored.data()) < 0)
                     throw H5::DataSetIException("H5Dread_chunk", "");
             });
         }
-        const std::size_t bytes = static_cast<std::size_t>(tracks() * plan.positions) * plan.pipe.element_size;
         if (stored.empty()) {  // never written: HDF5's fill value
-            std::fill_n(raw, bytes, static_cast<unsigned char>(0));
+            std::fill_n(raw, raw_bytes, static_cast<unsigned char>(0));
             return;
         }
-        codec::decode(plan.pipe, stored, skipped, raw, bytes, path().string() + ": " + doing);
+        codec::decode(plan.pipe, stored, skipped, raw, raw_bytes, path().string() + ": " + doing);
     }
 
     void read_hyperslab(index_t region, index_t first, index_t count, float* out_position_major) const
