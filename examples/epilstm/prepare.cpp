@@ -11,6 +11,8 @@
 #include <epilstm/data/transform.hpp>
 #include <epilstm/io/prepare.hpp>
 
+#include <sys/resource.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -37,6 +39,23 @@ prepare_cli& options()
 {
     static prepare_cli o;
     return o;
+}
+
+/// prepare keeps every bigWig open at once: raise the soft limit on open files to what that needs
+/// (Debian's default soft limit is 1,024, and the paper's compendium has 1,014 tracks), or say
+/// which limit is too low.
+void ensure_open_files(std::size_t tracks)
+{
+    const rlim_t need = static_cast<rlim_t>(tracks) + 64;  // the store, HDF5, stdio, MPI's sockets
+    rlimit r{};
+    if (::getrlimit(RLIMIT_NOFILE, &r) != 0 || r.rlim_cur == RLIM_INFINITY || r.rlim_cur >= need) return;
+    if (r.rlim_max != RLIM_INFINITY && r.rlim_max < need)
+        throw epilstm::input_error("prepare keeps all " + std::to_string(tracks) + " bigWigs open and needs about " +
+                                   std::to_string(need) + " open files, but this process may open at most " +
+                                   std::to_string(r.rlim_max) + " (the hard limit, ulimit -Hn); raise it "
+                                   "(e.g. in /etc/security/limits.conf) and run again");
+    r.rlim_cur = need;
+    ::setrlimit(RLIMIT_NOFILE, &r);
 }
 
 }  // namespace
@@ -81,6 +100,7 @@ int run_prepare_command()
         throw input_error("command line: give exactly one of --manifest tracks.tsv or --bigwig-dir DIR");
     io::prepare_options po;
     po.tracks = o.manifest.empty() ? io::tracks_from_directory(o.bigwig_dir) : io::read_track_manifest(o.manifest);
+    ensure_open_files(po.tracks.size());
     po.genome = o.genome;
     if (!o.regions.empty()) po.regions = std::filesystem::path(o.regions);
     po.bin_size = o.bin_size;

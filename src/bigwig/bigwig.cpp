@@ -43,27 +43,44 @@ void ensure_initialized()
 /// report a clear error ourselves, so its stderr is sent to /dev/null while a file is opened.
 class quiet_stderr {
 public:
+    // fd 2 is the process's: with tracks read on several threads (prepare --threads), the first
+    // reader silences it and the last one restores it. Each saving and restoring on its own would
+    // let a thread "restore" another's /dev/null and lose stderr for good (our own error lines too).
     quiet_stderr()
     {
+        std::lock_guard<std::mutex> lock(state().mutex);
+        if (state().depth++ > 0) return;
         std::fflush(stderr);
-        saved_ = ::dup(STDERR_FILENO);
+        state().saved = ::dup(STDERR_FILENO);
         const int devnull = ::open("/dev/null", O_WRONLY);
-        if (saved_ >= 0 && devnull >= 0) ::dup2(devnull, STDERR_FILENO);
+        if (state().saved >= 0 && devnull >= 0) ::dup2(devnull, STDERR_FILENO);
         if (devnull >= 0) ::close(devnull);
     }
     ~quiet_stderr()
     {
+        std::lock_guard<std::mutex> lock(state().mutex);
+        if (--state().depth > 0) return;
         std::fflush(stderr);
-        if (saved_ >= 0) {
-            ::dup2(saved_, STDERR_FILENO);
-            ::close(saved_);
+        if (state().saved >= 0) {
+            ::dup2(state().saved, STDERR_FILENO);
+            ::close(state().saved);
+            state().saved = -1;
         }
     }
     quiet_stderr(const quiet_stderr&) = delete;
     quiet_stderr& operator=(const quiet_stderr&) = delete;
 
 private:
-    int saved_ = -1;
+    struct shared {
+        std::mutex mutex;
+        int depth = 0;
+        int saved = -1;
+    };
+    static shared& state()
+    {
+        static shared s;
+        return s;
+    }
 };
 
 std::string prefix(const std::string& origin) { return origin.empty() ? std::string() : origin + ": "; }

@@ -164,6 +164,23 @@ expect_error "zero bin size" --manifest tracks.tsv "${g[@]}" --bin-size 0 -- "--
 expect_error "both --manifest and --bigwig-dir" --manifest tracks.tsv --bigwig-dir dupdir "${g[@]}" -- "--manifest"
 expect_error "neither --manifest nor --bigwig-dir" "${g[@]}" -- "--manifest" "--bigwig-dir"
 expect_error "empty --bigwig-dir" --bigwig-dir sub "${g[@]}" -- "sub" "no *.bigWig files"
+expect_error "unknown precision" --manifest tracks.tsv "${g[@]}" --precision float64 -- "--precision" "float32, float16"
+expect_error "deflate level out of range" --manifest tracks.tsv "${g[@]}" --deflate-level 12 -- "--deflate-level"
+
+# 3. Open files: every bigWig stays open. A low soft limit is raised; a hard limit below what the
+#    tracks need is one clear error (2 tracks need about 66 files).
+(ulimit -Sn 30 && "$bin" prepare --manifest tracks.tsv "${g[@]}" --out lowsoft.h5 -q >out.txt 2>err.txt) \
+    && ok "a soft open-files limit below the tracks' needs is raised" || fail "soft limit: $(cat err.txt)"
+(ulimit -n 40 && "$bin" prepare --manifest tracks.tsv "${g[@]}" --out lowhard.h5 -q >out.txt 2>err.txt); rc=$?
+[ "$rc" -eq 2 ] && grep -q "needs about 66 open files" err.txt && grep -q "at most 40" err.txt && [ ! -e lowhard.h5 ] \
+    && ok "a hard open-files limit below the tracks' needs is one error" || fail "hard limit (exit $rc): $(cat err.txt)"
+
+# 4. float16 and threads: the same store for any --threads; float16 is about half the size.
+"$bin" prepare --manifest tracks.tsv "${g[@]}" --out t1.h5 -q --threads 1 >/dev/null 2>&1 \
+    && "$bin" prepare --manifest tracks.tsv "${g[@]}" --out t3.h5 -q --threads 3 >/dev/null 2>&1 && cmp -s t1.h5 t3.h5 \
+    && ok "--threads 1 and 3 write the same bytes" || fail "--threads changes the store"
+"$bin" prepare --manifest tracks.tsv "${g[@]}" --out half.h5 -q --precision float16 --deflate-level 1 >out.txt 2>&1 \
+    && grep -q "float16" out.txt && ok "--precision float16 (summary names it)" || fail "float16: $(cat out.txt)"
 
 echo "$passed passed, $failures failed"
 [ "$failures" -eq 0 ]

@@ -220,9 +220,9 @@ TEST_CASE("run_evaluation iterates the methods: a perfect feature, the raw signa
     CHECK(md.find("| majority | 1–0 of 1 | 4–0–0 | 0.1250 | 1–0 of 1 |") != std::string::npos);
     CHECK(md.find("| gene_expression | TEST | majority | 4 | +0.500 | [0.500, 0.500] | 4–0–0 | 0.1250 |") != std::string::npos);
     CHECK(md.find("### Across seeds") != std::string::npos);
-    CHECK(detail::pvalue(1e-6) == "<0.0001");
-    CHECK(detail::pvalue(0.03125) == "0.0312");
-    CHECK(detail::pvalue(std::nan("")) == "NA");
+    CHECK(eval::detail::pvalue(1e-6) == "<0.0001");
+    CHECK(eval::detail::pvalue(0.03125) == "0.0312");
+    CHECK(eval::detail::pvalue(std::nan("")) == "NA");
     CHECK(md.find("| gene_expression | TEST | **marker** | 1.000 ± 0.000 | 1.000 ± 0.000 | 1.000 ± 0.000 |") != std::string::npos);
     CHECK(md.find("- plot 'mean per-fold AP per task and method' not drawn: drawing is off in this test") != std::string::npos);
     CHECK(md.find("- random-weights control and reconstruction quality: not computed") != std::string::npos);
