@@ -267,25 +267,27 @@ struct pipeline {
 /// Applies `p` to a chunk's raw bytes, giving what H5Dwrite_chunk stores (filter mask 0).
 inline std::vector<unsigned char> encode(const pipeline& p, const unsigned char* raw, std::size_t bytes)
 {
-    std::vector<unsigned char> a(raw, raw + bytes), b;
+    const unsigned char* src = raw;
+    std::vector<unsigned char> shuffled, out;
     if (p.shuffle && p.element_size > 1) {
-        b.resize(bytes);
-        shuffle(a.data(), b.data(), bytes, p.element_size);
-        a.swap(b);
+        shuffled.resize(bytes);
+        shuffle(raw, shuffled.data(), bytes, p.element_size);
+        src = shuffled.data();
     }
     if (p.deflate > 0) {
-        uLongf out_len = compressBound(static_cast<uLong>(a.size()));
-        b.resize(out_len);
-        if (compress2(b.data(), &out_len, a.data(), static_cast<uLong>(a.size()), p.deflate) != Z_OK)
+        uLongf out_len = compressBound(static_cast<uLong>(bytes));
+        out.resize(out_len + (p.fletcher32 ? 4 : 0));
+        if (compress2(out.data(), &out_len, src, static_cast<uLong>(bytes), p.deflate) != Z_OK)
             throw error("deflate of a " + std::to_string(bytes) + "-byte chunk failed (out of memory?)");
-        b.resize(out_len);
-        a.swap(b);
+        out.resize(out_len);
+    } else {
+        out.assign(src, src + bytes);
     }
     if (p.fletcher32) {
-        const std::uint32_t c = fletcher32(a.data(), a.size());
-        for (int k = 0; k < 4; ++k) a.push_back(static_cast<unsigned char>(c >> (8 * k)));  // little-endian
+        const std::uint32_t c = fletcher32(out.data(), out.size());
+        for (int k = 0; k < 4; ++k) out.push_back(static_cast<unsigned char>(c >> (8 * k)));  // little-endian
     }
-    return a;
+    return out;
 }
 
 /// Undoes `p` on a stored chunk (`stored`, as H5Dread_chunk gives it), writing exactly `bytes` raw

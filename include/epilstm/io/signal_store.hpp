@@ -45,8 +45,6 @@ inline constexpr long signal_store_version = 1;
 /// inflate; relative error ≤ 2^-11 for |v| ≥ 2^-14, absolute ≤ 2^-25 below; docs/store-format.md).
 enum class store_precision { float32, float16 };
 
-inline const char* precision_name(store_precision p) { return p == store_precision::float16 ? "float16" : "float32"; }
-
 /// "float32" | "float16" (anything else: input_error naming `where`).
 inline store_precision parse_precision(const std::string& name, const std::string& where)
 {
@@ -291,10 +289,10 @@ private:
                 const hsize_t off[2] = {0, static_cast<hsize_t>(k * plan.positions)};
                 hsize_t bytes = 0;
                 if (H5Dget_chunk_storage_size(id, off, &bytes) < 0) throw H5::DataSetIException("H5Dget_chunk_storage_size", "");
-                if (bytes > raw_bytes + raw_bytes / 64 + 1024)  // more than deflate can ever make of it
+                const hsize_t most = raw_bytes + raw_bytes / 64 + 1024;  // more than deflate can ever make of it
+                if (bytes > most)
                     throw io_error(path().string() + ": " + doing + " failed: checksum mismatch, the file is damaged (a chunk of " +
-                                   std::to_string(bytes) + " bytes, at most " + std::to_string(raw_bytes + raw_bytes / 64 + 1024) +
-                                   " expected)");
+                                   std::to_string(bytes) + " bytes, at most " + std::to_string(most) + " expected)");
                 stored.resize(static_cast<std::size_t>(bytes));
                 if (bytes > 0 && H5Dread_chunk(id, H5P_DEFAULT, off, &skipped, stored.data()) < 0)
                     throw H5::DataSetIException("H5Dread_chunk", "");
@@ -485,15 +483,16 @@ public:
     signal_store_writer(const std::filesystem::path& target, const std::vector<track_info>& tracks, const genome& g,
                         index_t bin_size, const std::string& transform, const store_options& opt)
         : out_(target), D_(static_cast<index_t>(tracks.size())), bin_size_(bin_size), chunk_(opt.chunk_positions),
-          deflate_(opt.deflate_level), precision_(opt.precision), threads_(epilstm::detail::resolve_threads(opt.threads))
+          precision_(opt.precision), threads_(epilstm::detail::resolve_threads(opt.threads))
     {
         if (D_ <= 0) throw input_error(target.string() + ": a signal store needs at least one track");
         if (bin_size <= 0) throw input_error("bin size " + std::to_string(bin_size) + " must be positive");
         if (chunk_ <= 0) throw input_error("chunk size " + std::to_string(chunk_) + " must be a positive number of positions");
-        if (deflate_ < 0 || deflate_ > 9) throw input_error("deflate level " + std::to_string(deflate_) + " is not in 0..9 (0: uncompressed)");
+        if (opt.deflate_level < 0 || opt.deflate_level > 9)
+            throw input_error("deflate level " + std::to_string(opt.deflate_level) + " is not in 0..9 (0: uncompressed)");
         pipe_.element_size = precision_ == store_precision::float16 ? 2 : 4;
-        pipe_.shuffle = deflate_ > 0;
-        pipe_.deflate = deflate_;
+        pipe_.shuffle = opt.deflate_level > 0;
+        pipe_.deflate = opt.deflate_level;
         pipe_.fletcher32 = true;
         out_.write_string_attribute("/", "format", signal_store_format);
         out_.write_int_attribute("/", "version", signal_store_version);
@@ -562,7 +561,7 @@ public:
             const hsize_t mchunk[1] = {chunk[1]};
             H5::DSetCreatPropList mcpl;
             mcpl.setChunk(1, mchunk);
-            mcpl.setDeflate(std::max(deflate_, 1));
+            mcpl.setDeflate(std::max(pipe_.deflate, 1));
             detail::add_checksum(mcpl);
             detail::untimed(mcpl);
             missing_ = f.createDataSet(g + "/missing", H5::PredType::STD_U8LE, H5::DataSpace(1, mdims), mcpl);
@@ -684,7 +683,6 @@ private:
     index_t D_;
     index_t bin_size_;
     index_t chunk_;
-    int deflate_;
     store_precision precision_;
     int threads_;
     codec::pipeline pipe_;

@@ -77,13 +77,6 @@ public:
         }
     }
 
-    /// Blocks read on the calling thread because they were not ready / decoded by the prefetcher.
-    std::pair<long, long> misses_and_prefetched() const
-    {
-        std::lock_guard<std::mutex> lock(mutex_);
-        return {misses_, prefetched_};
-    }
-
 private:
     struct block {
         index_t positions = 0;
@@ -97,7 +90,7 @@ private:
         std::shared_ptr<const block> data;
         std::exception_ptr failure;
         long used = 0;      // tick of the last read (0: prefetched, never read)
-        bool left = false;  // a stream has moved on to the block after the next: evict first
+        bool left = false;  // a stream has moved on to the next block: evict first
     };
 
     std::shared_ptr<const block> load(index_t region, index_t b) const
@@ -138,7 +131,6 @@ private:
                 // Not there, or queued but not started: load it here rather than wait for the worker.
                 if (it == slots_.end()) it = insert(k);
                 it->second.st = state::loading;
-                ++misses_;
                 lock.unlock();
                 finish(k, lock);
                 it = slots_.find(k);
@@ -222,7 +214,6 @@ private:
             it->second.st = state::loading;
             lock.unlock();
             finish(k, lock);
-            ++prefetched_;
         }
     }
 
@@ -236,7 +227,7 @@ private:
     std::deque<key> queue_;
     mutable std::mutex spare_mutex_;                       // taken inside mutex_ or alone, never the reverse
     mutable std::vector<std::shared_ptr<block>> spare_;
-    long tick_ = 0, misses_ = 0, prefetched_ = 0;
+    long tick_ = 0;
     bool stop_ = false;
     std::thread worker_;
 };
