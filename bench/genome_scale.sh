@@ -26,6 +26,8 @@ root="$(cd "$here/.." && pwd)"
 build="${1:-$root/build/default}"
 bin="$build/bin/epilstm"
 bench="$build/bench/epilstm_bench"
+# the in-memory figure from the same GEMM library as the program (OpenBLAS when it was found)
+[ -x "$build/bench/epilstm_bench_openblas" ] && bench="$build/bench/epilstm_bench_openblas"
 py=/usr/bin/python3
 positions="${POSITIONS:-2000000}"
 tracks="${TRACKS:-1014}"

@@ -10,6 +10,7 @@
 // epoch. embed and reconstruct run the CNN over blocks of `block` positions.
 #include "comparators.hpp"
 
+#include <epilstm/backend/cpu/parallel.hpp>
 #include <epilstm/io/checksum.hpp>
 #include <epilstm/io/embedding_file.hpp>
 #include <epilstm/io/refined_cnn_checkpoint.hpp>
@@ -49,8 +50,10 @@ constexpr index_t block = 4096;  ///< positions per read / forward pass (embed a
 /// Eigen single-threaded for its lifetime. The CNN's GEMMs are small ([16, 72] × [72, 6400] at a
 /// batch of 256), and with OpenMP's threads on a loaded machine (2 cores shared with other work)
 /// training ran 7× slower than on one thread: 4 100 vs 28 000 positions/s on a 1 200-position store,
-/// 1 380 positions/s on the pilot store with OpenMP.
+/// 1 380 positions/s on the pilot store with OpenMP. OpenBLAS, when Eigen's products go to it, is
+/// kept on one thread too.
 struct single_threaded_eigen {
+    cpu::blas_single_threaded blas;
     int before = Eigen::nbThreads();
     single_threaded_eigen() { Eigen::setNbThreads(1); }
     ~single_threaded_eigen() { Eigen::setNbThreads(before); }

@@ -265,21 +265,25 @@ void bigwig_file::read_bin_means(const std::string& chrom, std::int64_t start, i
                << ":" << iv->start[i] << "-" << iv->end[i] << " (0-based, half-open); bigWig values must be finite";
             throw input_error(os.str());
         }
-        while (s < e) {
-            const std::int64_t k = (s - start) / bin_size;
-            const std::int64_t bin_end = start + (k + 1) * bin_size;
+        // One division per record, not per bin: records span several bins, and this loop was a
+        // quarter of prepare's time at 1,014 tracks.
+        std::int64_t k = (s - start) / bin_size;
+        std::int64_t bin_end = start + (k + 1) * bin_size;
+        for (;;) {
             const std::int64_t stop = std::min(e, bin_end);
             mean[k] += v * static_cast<double>(stop - s);
             bases[static_cast<std::size_t>(k)] += stop - s;
+            if (stop == e) break;
             s = stop;
+            ++k;
+            bin_end += bin_size;
         }
     }
+    // Branch-free so that it vectorises (it was a sixth of prepare): a bin without bases has sum 0.
     for (index_t k = 0; k < n; ++k) {
-        const auto c = bases[static_cast<std::size_t>(k)];
-        if (c > 0) {
-            mean[k] /= static_cast<double>(c);
-            covered[k] = 1;
-        }
+        const std::int64_t c = bases[static_cast<std::size_t>(k)];
+        mean[k] /= static_cast<double>(std::max<std::int64_t>(c, 1));
+        covered[k] = static_cast<std::uint8_t>(c > 0);
     }
 }
 

@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <random>
 
 using namespace epilstm;
@@ -118,4 +119,48 @@ TEST_CASE("frames_for agrees with frame_streams::frames", "[data][frames]")
                 INFO("N " << n << " B " << b << " F " << f);
                 CHECK(frame_streams<double>::frames_for(n, b, f) == fs.frames());
             }
+}
+
+TEST_CASE("frame batches read on several threads equal one thread's; a reused buffer's tail is zero",
+          "[data][frames]")
+{
+    const index_t N = 61, D = 5, B = 7, F = 4;
+    auto x = random_signal(N, D, 3);
+    std::vector<std::uint8_t> missing(static_cast<std::size_t>(N), 0);
+    for (index_t i = 0; i < N; i += 5) missing[static_cast<std::size_t>(i)] = 1;
+    frame_streams<double> one(x.data(), D, N, B, F, missing.data());
+    frame_streams<double> many(x.data(), D, N, B, F, missing.data());
+    many.set_read_threads(3);
+    REQUIRE(one.frames() == 3);  // streams of 8 and 9 positions: frame 2 is short, and empty for some
+    frame_batch<double> a, b;
+    for (index_t k = 0; k < one.frames(); ++k) {
+        one.load(k, a);
+        many.load(k, b);
+        REQUIRE(a.positions == b.positions);
+        const auto n = static_cast<std::size_t>(a.positions * B);
+        CHECK(std::vector<double>(a.x, a.x + n * D) == std::vector<double>(b.x, b.x + n * D));
+        CHECK(std::vector<double>(a.weight, a.weight + n) == std::vector<double>(b.weight, b.weight + n));
+        for (index_t s = 0; s < B; ++s)
+            for (index_t t = 0; t < a.positions; ++t) {
+                const double* col = b.x + (t * B + s) * D;
+                if (t >= b.lengths[s]) {  // past the stream's end: zeros and no loss, whatever was there
+                    CHECK(b.weight[t * B + s] == 0.0);
+                    for (index_t d = 0; d < D; ++d) CHECK(col[d] == 0.0);
+                } else {
+                    const index_t row = many.row(k, s, t);
+                    CHECK(col[D - 1] == x(row, D - 1));
+                    CHECK(b.weight[t * B + s] == (missing[static_cast<std::size_t>(row)] ? 0.0 : 1.0));
+                }
+            }
+    }
+    CHECK(std::count(b.lengths, b.lengths + B, index_t{0}) > 0);  // the last frame had ended streams
+
+    // A reader that fails on one stream: the load reports it, on any number of threads.
+    auto failing = [&](index_t first, index_t count, double* out, std::uint8_t* miss) {
+        if (first >= 30 && first < 38) throw input_error("stream at row " + std::to_string(first) + " unreadable");
+        memory_reader<double>(x.data(), D)(first, count, out, miss);
+    };
+    frame_streams<double> bad(failing, D, N, B, F);
+    bad.set_read_threads(4);
+    CHECK_THROWS_WITH(bad.load(0, b), Catch::Contains("unreadable"));
 }

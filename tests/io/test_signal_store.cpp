@@ -73,7 +73,13 @@ void write_store(const fs::path& out, index_t block, bool commit = true, io::sto
                     h[static_cast<std::size_t>(d * n + i)] = v >= 0;
                     x[static_cast<std::size_t>(d * n + i)] = v >= 0 ? v : 0.0f;
                 }
-            w.write_block(n, x.data(), h.data());
+            index_t none = 0;  // positions with no data in any track: what write_block must report
+            for (index_t i = 0; i < n; ++i) {
+                bool any = false;
+                for (index_t d = 0; d < D; ++d) any = any || h[static_cast<std::size_t>(d * n + i)] != 0;
+                none += !any;
+            }
+            CHECK(w.write_block(n, x.data(), h.data()) == none);
         }
         w.end_region();
     }

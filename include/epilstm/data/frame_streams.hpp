@@ -12,6 +12,7 @@
 
 #include <epilstm/config.hpp>
 #include <epilstm/data/frame_batch.hpp>
+#include <epilstm/detail/parallel_for.hpp>
 #include <epilstm/error.hpp>
 
 #include <algorithm>
@@ -42,18 +43,56 @@ position_reader<T> memory_reader(const T* signal, index_t tracks, const std::uin
 }
 
 namespace detail {
-/// Puts `len` positions of stream b (rows [len, D] row-major, missing [len]) into columns t·B + b
-/// of a frame buffer [D, F·B], with loss weight 0 at missing positions and 1 elsewhere.
+/// One frame batch's buffers, filled stream by stream: buffer [D, F·B] (column t·B + b is position t
+/// of stream b) and weight [F·B] (0 at missing positions and past a stream's end, 1 elsewhere).
+/// Only the columns past a stream's end are zeroed, not the whole buffer.
 template <class T>
-void put_stream(const T* rows, const std::uint8_t* missing, index_t len, index_t D, index_t b, index_t B, T* buffer,
-                T* weight)
-{
-    for (index_t t = 0; t < len; ++t) {
-        const index_t j = t * B + b;
-        std::copy_n(rows + t * D, D, buffer + j * D);
-        weight[j] = missing[t] ? T(0) : T(1);
+class frame_filler {
+public:
+    /// Fills the buffers for B streams of at most F positions of D tracks: read(b, rows [len, D]
+    /// row-major, missing [len]) reads stream b's lengths[b] positions (never called when 0). With
+    /// threads > 1 the streams are split into that many ranges read at once, so `read` must then be
+    /// safe to call from several threads; the buffers do not depend on `threads`.
+    template <class Read> void fill(index_t D, index_t F, index_t B, const index_t* lengths, Read&& read, int threads)
+    {
+        buffer_.resize(static_cast<std::size_t>(D * F * B));
+        weight_.resize(static_cast<std::size_t>(F * B));
+        const int parts = static_cast<int>(std::clamp<index_t>(threads, 1, std::max<index_t>(B, 1)));
+        scratch_.resize(static_cast<std::size_t>(parts));
+        epilstm::detail::parallel_for(parts, static_cast<std::size_t>(parts), [&](std::size_t p) {
+            scratch& sc = scratch_[p];
+            sc.rows.resize(static_cast<std::size_t>(D * F));
+            sc.missing.resize(static_cast<std::size_t>(F));
+            const index_t part = static_cast<index_t>(p);
+            for (index_t b = B * part / parts; b < B * (part + 1) / parts; ++b) {
+                const index_t len = lengths[b];
+                if (len > 0) read(b, sc.rows.data(), sc.missing.data());
+                for (index_t t = 0; t < F; ++t) {
+                    const index_t j = t * B + b;
+                    T* column = buffer_.data() + j * D;
+                    if (t < len) {
+                        std::copy_n(sc.rows.data() + t * D, D, column);
+                        weight_[static_cast<std::size_t>(j)] = sc.missing[static_cast<std::size_t>(t)] ? T(0) : T(1);
+                    } else {
+                        std::fill_n(column, D, T(0));
+                        weight_[static_cast<std::size_t>(j)] = T(0);
+                    }
+                }
+            }
+        });
     }
-}
+
+    const T* x() const { return buffer_.data(); }
+    const T* weight() const { return weight_.data(); }
+
+private:
+    struct scratch {
+        std::vector<T> rows;
+        std::vector<std::uint8_t> missing;
+    };
+    std::vector<T> buffer_, weight_;
+    std::vector<scratch> scratch_;  // one per part
+};
 }  // namespace detail
 
 template <class T = float>
@@ -99,6 +138,10 @@ public:
     /// Signal row of position t of stream b in frame k.
     index_t row(index_t k, index_t b, index_t t) const { return stream_start(b) + k * F_ + t; }
 
+    /// Streams read at once while a frame loads (1 by default). More than one needs a reader that is
+    /// safe to call from several threads at once (region_source::concurrent_reads).
+    void set_read_threads(int threads) { read_threads_ = std::max(threads, 1); }
+
     /// Fills `fb` (and the buffers it points into, owned by this object) with frame k of every
     /// stream. fb.h0 is left to the caller.
     void load(index_t k, frame_batch<T>& fb) { load(k, fb, 0, B_); }
@@ -119,20 +162,14 @@ public:
         for (index_t b = first; b < last; ++b) F = std::max(F, std::clamp<index_t>(stream_length(b) - k * F_, 0, F_));
         fb.positions = F;
         fb.batch = B;
-        lengths_.assign(static_cast<std::size_t>(B), 0);
-        buffer_.assign(static_cast<std::size_t>(D_ * F * B), T(0));
-        weight_.assign(static_cast<std::size_t>(F * B), T(0));
-        stream_.resize(static_cast<std::size_t>(D_ * F));
-        missing_.resize(static_cast<std::size_t>(F));
-        for (index_t b = 0; b < B; ++b) {
-            const index_t len = std::clamp<index_t>(stream_length(first + b) - k * F_, 0, F);
-            lengths_[static_cast<std::size_t>(b)] = len;
-            if (len == 0) continue;
-            read_(row(k, first + b, 0), len, stream_.data(), missing_.data());
-            detail::put_stream(stream_.data(), missing_.data(), len, D_, b, B, buffer_.data(), weight_.data());
-        }
-        fb.x = buffer_.data();
-        fb.weight = weight_.data();
+        lengths_.resize(static_cast<std::size_t>(B));
+        for (index_t b = 0; b < B; ++b)
+            lengths_[static_cast<std::size_t>(b)] = std::clamp<index_t>(stream_length(first + b) - k * F_, 0, F);
+        fill_.fill(D_, F, B, lengths_.data(), [&](index_t b, T* rows, std::uint8_t* missing) {
+            read_(row(k, first + b, 0), lengths_[static_cast<std::size_t>(b)], rows, missing);
+        }, read_threads_);
+        fb.x = fill_.x();
+        fb.weight = fill_.weight();
         fb.lengths = lengths_.data();
     }
 
@@ -140,8 +177,8 @@ private:
     position_reader<T> read_;
     index_t D_, N_, F_, B_ = 0, longest_ = 0;
     std::vector<index_t> start_, lengths_;
-    std::vector<T> buffer_, stream_, weight_;
-    std::vector<std::uint8_t> missing_;
+    detail::frame_filler<T> fill_;
+    int read_threads_ = 1;
 };
 
 }  // namespace epilstm

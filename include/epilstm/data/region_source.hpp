@@ -5,6 +5,7 @@
 
 #include <epilstm/config.hpp>
 #include <epilstm/data/frame_streams.hpp>
+#include <epilstm/detail/parallel_for.hpp>
 
 #include <cstdint>
 #include <functional>
@@ -31,8 +32,13 @@ struct region_source {
     std::vector<index_t> positions;          ///< positions of each region
     /// read(region, first, count, out [count, D] row-major, missing [count])
     std::function<void(index_t, index_t, index_t, T*, std::uint8_t*)> read;
+    /// `read` may be called from several threads at once: a frame batch's streams are then read on
+    /// detail::compute_threads() threads (data/frame_streams.hpp).
+    bool concurrent_reads = false;
 
     index_t regions() const { return static_cast<index_t>(positions.size()); }
+    /// Threads to read a frame batch's streams on (1 unless concurrent_reads).
+    int read_threads() const { return concurrent_reads ? detail::compute_threads() : 1; }
     position_reader<T> reader(index_t region) const
     {
         return [this, region](index_t first, index_t count, T* out, std::uint8_t* miss) {
@@ -51,6 +57,7 @@ region_source<T> single_region(const signal_view<T>& s, std::string name = "sign
     src.positions = {s.positions};
     auto r = memory_reader<T>(s.data, s.tracks, s.missing);
     src.read = [r](index_t, index_t first, index_t count, T* out, std::uint8_t* miss) { r(first, count, out, miss); };
+    src.concurrent_reads = true;  // memcpy from memory
     return src;
 }
 

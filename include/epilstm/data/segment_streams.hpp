@@ -106,28 +106,22 @@ public:
                                                 frame_length));
         fb.positions = F;
         fb.batch = B;
-        lengths_.assign(static_cast<std::size_t>(B), 0);
-        buffer_.assign(static_cast<std::size_t>(D * F * B), T(0));
-        weight_.assign(static_cast<std::size_t>(F * B), T(0));
-        rows_.resize(static_cast<std::size_t>(D * F));
-        missing_.resize(static_cast<std::size_t>(F));
-        for (index_t b = 0; b < B; ++b) {
+        lengths_.resize(static_cast<std::size_t>(B));
+        for (index_t b = 0; b < B; ++b)
+            lengths_[static_cast<std::size_t>(b)] =
+                std::clamp<index_t>(group[static_cast<std::size_t>(first + b)].length - k * frame_length, 0, F);
+        fill_.fill(D, F, B, lengths_.data(), [&](index_t b, T* rows, std::uint8_t* missing) {
             const segment& s = group[static_cast<std::size_t>(first + b)];
-            const index_t len = std::clamp<index_t>(s.length - k * frame_length, 0, F);
-            lengths_[static_cast<std::size_t>(b)] = len;
-            if (len == 0) continue;
-            src.read(s.region, s.first + k * frame_length, len, rows_.data(), missing_.data());
-            detail::put_stream(rows_.data(), missing_.data(), len, D, b, B, buffer_.data(), weight_.data());
-        }
-        fb.x = buffer_.data();
-        fb.weight = weight_.data();
+            src.read(s.region, s.first + k * frame_length, lengths_[static_cast<std::size_t>(b)], rows, missing);
+        }, src.read_threads());
+        fb.x = fill_.x();
+        fb.weight = fill_.weight();
         fb.lengths = lengths_.data();
     }
 
 private:
     std::vector<index_t> lengths_;
-    std::vector<T> buffer_, rows_, weight_;
-    std::vector<std::uint8_t> missing_;
+    detail::frame_filler<T> fill_;
 };
 
 }  // namespace epilstm

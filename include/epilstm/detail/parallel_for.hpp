@@ -9,6 +9,10 @@
 #include <thread>
 #include <vector>
 
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 namespace epilstm::detail {
 
 /// Calls fn(i) for i in [0, n) on up to `threads` threads (the calling thread is one of them), items
@@ -51,6 +55,19 @@ inline int resolve_threads(int requested)
     if (requested > 0) return requested;
     const unsigned hc = std::thread::hardware_concurrency();
     return hc == 0 ? 1 : static_cast<int>(hc);
+}
+
+/// Threads the program computes on here: omp_get_max_threads() (OMP_NUM_THREADS) in a build with
+/// OpenMP, 1 inside an OpenMP parallel region (its threads are already busy) or without OpenMP. The
+/// CPU backend splits its work over as many (backend/cpu/parallel.hpp), and so does the work between
+/// its parallel regions (filling a frame batch).
+inline int compute_threads()
+{
+#ifdef _OPENMP
+    return omp_in_parallel() ? 1 : omp_get_max_threads();
+#else
+    return 1;
+#endif
 }
 
 }  // namespace epilstm::detail

@@ -7,9 +7,9 @@
 //  2. every bigWig is opened and its chromosome list checked against the genome;
 //  3. each region is processed in blocks of positions: per track, the mean over covered bases of
 //     each bin (bigwig_file::read_bin_means), then Transform::apply, no data -> 0 and flagged; the
-//     block [D, block] is appended to the store. Memory: D x block values. Tracks are read, and the
-//     block's chunks compressed, on opt.store.threads threads; the store's bytes do not depend on
-//     the number of threads.
+//     block [D, block] is appended to the store. Tracks are read, and the block's chunks compressed,
+//     on opt.store.threads threads; a block is compressed and written while the next is read, so
+//     memory is 2 x D x block values. The store's bytes do not depend on the number of threads.
 //
 // Any error leaves an existing store at the output path untouched (signal_store_writer writes a
 // temporary file and renames it on commit). Needs the compiled target epilstm::bigwig.
@@ -26,6 +26,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <future>
 #include <map>
 #include <optional>
 #include <string>
@@ -120,24 +121,32 @@ prepare_summary prepare_signal_store(const prepare_options& opt, Progress&& prog
     signal_store_writer w(opt.out, infos, g, opt.bin_size, Transform::name, opt.store);
     const int threads = epilstm::detail::resolve_threads(opt.store.threads);
     const index_t block = std::max<index_t>(1, opt.block_positions);
-    std::vector<float> values(static_cast<std::size_t>(D * block));
-    std::vector<std::uint8_t> has(static_cast<std::size_t>(D * block));
+    // Two blocks in flight: while one is compressed and written (a background task; HDF5 is called
+    // from it alone), the tracks of the next are read into the other.
+    std::vector<float> values[2];
+    std::vector<std::uint8_t> has[2];
+    for (int k = 0; k < 2; ++k) {
+        values[k].resize(static_cast<std::size_t>(D * block));
+        has[k].resize(static_cast<std::size_t>(D * block));
+    }
+    std::future<index_t> writing;  // after the buffers: it is waited for before they go
     prepare_summary s;
     s.tracks = D;
     s.out = opt.out;
+    int k = 0;
     for (std::size_t r = 0; r < regions.size(); ++r) {
         const region_info& reg = regions[r];
         w.begin_region(reg.name, reg.chrom, reg.start, reg.end);
         index_t region_missing = 0;
-        for (index_t first = 0; first < reg.positions; first += block) {
+        for (index_t first = 0; first < reg.positions; first += block, k ^= 1) {
             const index_t n = std::min(block, reg.positions - first);
             const std::int64_t bstart = reg.start + static_cast<std::int64_t>(first) * opt.bin_size;
             epilstm::detail::parallel_for(threads, static_cast<std::size_t>(D), [&](std::size_t t) {
                 const index_t d = static_cast<index_t>(t);
                 thread_local std::vector<double> mean;
                 mean.resize(static_cast<std::size_t>(n));
-                std::uint8_t* h = has.data() + d * n;
-                float* v = values.data() + d * n;
+                std::uint8_t* h = has[k].data() + d * n;
+                float* v = values[k].data() + d * n;
                 files[t].read_bin_means(reg.chrom, bstart, n, opt.bin_size, mean.data(), h);
                 // bigWig records span several bins (bedGraph runs), so neighbouring bins often share a
                 // mean: transform each run once (asinh is a sixth of prepare's time otherwise).
@@ -152,13 +161,12 @@ prepare_summary prepare_signal_store(const prepare_options& opt, Progress&& prog
                     v[i] = h[i] ? last_out : 0.0f;
                 }
             });
-            for (index_t i = 0; i < n; ++i) {
-                bool any = false;
-                for (index_t d = 0; d < D && !any; ++d) any = has[static_cast<std::size_t>(d * n + i)] != 0;
-                if (!any) ++region_missing;
-            }
-            w.write_block(n, values.data(), has.data());
+            if (writing.valid()) region_missing += writing.get();
+            writing = std::async(std::launch::async, [&w, n, v = values[k].data(), h = has[k].data()] {
+                return w.write_block(n, v, h);
+            });
         }
+        region_missing += writing.get();
         const auto cov = w.end_region();
         double mean_cov = 0;
         for (float c : cov) mean_cov += c;

@@ -575,33 +575,48 @@ public:
 
     /// Appends the next `count` positions of the current region: `track_major` is [D, count]
     /// row-major (track d's values at track_major[d * count + i]); `has_data` likewise [D, count]
-    /// (1 where that track has data). The all-missing flags and coverage are derived from it.
-    void write_block(index_t count, const float* track_major, const std::uint8_t* has_data)
+    /// (1 where that track has data). The all-missing flags and coverage are derived from it; returns
+    /// how many of the `count` positions have no data in any track. The per-track checks, the flags and
+    /// the chunks' encoding run on the writer's threads; HDF5 is called from the calling thread only.
+    index_t write_block(index_t count, const float* track_major, const std::uint8_t* has_data)
     {
         if (!open_) throw error("signal_store_writer: write_block outside a region");
-        if (count <= 0) return;
+        if (count <= 0) return 0;
         if (written_ + count > region_.positions)
             throw error("signal_store_writer: region " + region_.name + " has only " + std::to_string(region_.positions) +
                         " positions");
-        std::vector<std::uint8_t> missing(static_cast<std::size_t>(count), 1);
-        for (index_t d = 0; d < D_; ++d) {
+        // Per track: covered positions, and float16's range (the lowest failing track is reported).
+        std::vector<long long> covered(static_cast<std::size_t>(D_), 0);
+        epilstm::detail::parallel_for(threads_, static_cast<std::size_t>(D_), [&](std::size_t t) {
+            const index_t d = static_cast<index_t>(t);
             const std::uint8_t* h = has_data + d * count;
             long long c = 0;
-            for (index_t i = 0; i < count; ++i) {
-                if (h[i]) {
-                    missing[static_cast<std::size_t>(i)] = 0;
-                    ++c;
-                }
+            for (index_t i = 0; i < count; ++i) c += h[i] != 0;
+            covered[t] = c;
+            if (precision_ != store_precision::float16) return;
+            const float* v = track_major + d * count;
+            for (index_t i = 0; i < count; ++i)
+                if (std::abs(v[i]) > codec::half_max)
+                    throw input_error("region " + region_.name + ", track " + std::to_string(d + 1) + ", position " +
+                                      std::to_string(written_ + i) + ": value " + std::to_string(v[i]) +
+                                      " is beyond float16's range (±65504); store it with precision float32");
+        });
+        // All-missing flags, over slices of positions (each reads every track's slice).
+        std::vector<std::uint8_t> missing(static_cast<std::size_t>(count), 1);
+        const index_t slice = 4096;
+        std::vector<index_t> slice_missing(static_cast<std::size_t>((count + slice - 1) / slice), 0);
+        epilstm::detail::parallel_for(threads_, slice_missing.size(), [&](std::size_t j) {
+            const index_t a = static_cast<index_t>(j) * slice, b = std::min(count, a + slice);
+            std::uint8_t* m = missing.data() + a;
+            for (index_t d = 0; d < D_; ++d) {
+                const std::uint8_t* h = has_data + d * count + a;
+                for (index_t i = 0; i < b - a; ++i) m[i] &= static_cast<std::uint8_t>(h[i] == 0);
             }
-            covered_[static_cast<std::size_t>(d)] += c;
-        }
-        if (precision_ == store_precision::float16)
-            for (index_t d = 0; d < D_; ++d)
-                for (index_t i = 0; i < count; ++i)
-                    if (std::abs(track_major[d * count + i]) > codec::half_max)
-                        throw input_error("region " + region_.name + ", track " + std::to_string(d + 1) + ", position " +
-                                          std::to_string(written_ + i) + ": value " + std::to_string(track_major[d * count + i]) +
-                                          " is beyond float16's range (±65504); store it with precision float32");
+            index_t n = 0;
+            for (index_t i = 0; i < b - a; ++i) n += m[i];
+            slice_missing[j] = n;
+        });
+        for (index_t d = 0; d < D_; ++d) covered_[static_cast<std::size_t>(d)] += covered[static_cast<std::size_t>(d)];
         detail::translate_h5_errors(out_.target(), "writing /regions/" + region_.name + "/missing", [&] {
             H5::DataSpace mfs = missing_.getSpace();
             const hsize_t off[1] = {static_cast<hsize_t>(written_)};
@@ -609,33 +624,47 @@ public:
             mfs.selectHyperslab(H5S_SELECT_SET, cnt, off);
             missing_.write(missing.data(), H5::PredType::NATIVE_UINT8, H5::DataSpace(1, cnt), mfs);
         });
-        // Cut the block into whole chunks [D, c] (the region's last may be partial, padded with HDF5's
-        // fill value 0), compress them on threads_ threads, write them in order.
+        // Cut the block into whole chunks [D, c]: a chunk is the positions left over from the previous
+        // block (pending_) followed by this block's; the region's last may be partial, padded with
+        // HDF5's fill value 0. Each is gathered, converted and compressed on the writer's threads and
+        // written in order; what does not fill a chunk waits in pending_ for the next block.
         const index_t c = region_chunk_;
-        std::vector<std::vector<float>> full;
-        for (index_t i = 0; i < count;) {
-            const index_t take = std::min(c - pending_n_, count - i);
-            for (index_t d = 0; d < D_; ++d)
-                std::copy_n(track_major + d * count + i, take, pending_.data() + d * c + pending_n_);
-            pending_n_ += take;
+        struct piece {
+            index_t from, take, carried;  // this block's [from, from + take) after `carried` pending positions
+        };
+        std::vector<piece> pieces;
+        index_t i = 0;
+        for (index_t carried = pending_n_; i < count; carried = 0) {
+            const index_t take = std::min(c - carried, count - i);
+            if (carried + take < c && written_ + i + take < region_.positions) break;  // not a whole chunk yet
+            pieces.push_back({i, take, carried});
             i += take;
-            if (pending_n_ == c || written_ + i == region_.positions) {
-                full.push_back(pending_);
-                std::fill(pending_.begin(), pending_.end(), 0.0f);
-                pending_n_ = 0;
-            }
         }
-        std::vector<std::vector<unsigned char>> encoded(full.size());
-        epilstm::detail::parallel_for(threads_, full.size(), [&](std::size_t j) {
-            const std::vector<float>& v = full[j];
+        // Gathers piece p into a zero-padded chunk of `buf`'s type, through put(floats, out, n).
+        auto encode_piece = [&](const piece& p, auto& buf, auto&& put) {
+            buf.assign(static_cast<std::size_t>(D_ * c), 0);
+            for (index_t d = 0; d < D_; ++d) {
+                auto* row = buf.data() + d * c;
+                put(pending_.data() + d * c, row, static_cast<std::size_t>(p.carried));
+                put(track_major + d * count + p.from, row + p.carried, static_cast<std::size_t>(p.take));
+            }
+            return codec::encode(pipe_, reinterpret_cast<const unsigned char*>(buf.data()), buf.size() * sizeof(buf[0]));
+        };
+        std::vector<std::vector<unsigned char>> encoded(pieces.size());
+        epilstm::detail::parallel_for(threads_, pieces.size(), [&](std::size_t j) {
             if (precision_ == store_precision::float16) {
-                std::vector<std::uint16_t> h(v.size());
-                codec::floats_to_halves(v.data(), h.data(), v.size());
-                encoded[j] = codec::encode(pipe_, reinterpret_cast<const unsigned char*>(h.data()), h.size() * 2);
+                thread_local std::vector<std::uint16_t> halves;
+                encoded[j] = encode_piece(pieces[j], halves, codec::floats_to_halves);
             } else {
-                encoded[j] = codec::encode(pipe_, reinterpret_cast<const unsigned char*>(v.data()), v.size() * 4);
+                thread_local std::vector<float> floats;
+                encoded[j] = encode_piece(pieces[j], floats,
+                                          [](const float* in, float* out, std::size_t n) { std::copy_n(in, n, out); });
             }
         });
+        if (!pieces.empty()) pending_n_ = 0;
+        for (index_t d = 0; d < D_ && i < count; ++d)
+            std::copy_n(track_major + d * count + i, count - i, pending_.data() + d * c + pending_n_);
+        pending_n_ += count - i;
         for (const auto& e : encoded) {
             detail::translate_h5_errors(out_.target(), "writing /regions/" + region_.name + "/signal", [&] {
                 const hsize_t off[2] = {0, static_cast<hsize_t>(next_chunk_ * c)};
@@ -645,6 +674,9 @@ public:
             ++next_chunk_;
         }
         written_ += count;
+        index_t none = 0;
+        for (index_t n : slice_missing) none += n;
+        return none;
     }
 
     /// Finishes the current region (all its positions must have been written); returns the

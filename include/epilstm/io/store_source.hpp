@@ -273,6 +273,9 @@ inline region_source<float> store_source(const signal_store& store, const std::v
     src.read = [cache, ids](index_t r, index_t first, index_t count, float* out, std::uint8_t* miss) {
         cache->read(ids[static_cast<std::size_t>(r)], first, count, out, miss);
     };
+    // The cache takes its own lock and the store its own around HDF5; HDF5 itself must allow two
+    // threads (Debian's does) for streams to be read at once.
+    src.concurrent_reads = detail::hdf5_threadsafe();
     if (chosen) *chosen = ids;
     return src;
 }

@@ -57,6 +57,7 @@ pass_result run_region(const Model& model, const region_source<typename Model::s
     const auto& dev = model.dev();
     frame_streams<T> fs(src.reader(region), src.tracks, src.positions[static_cast<std::size_t>(region)], streams,
                         model.frame_length());
+    fs.set_read_threads(src.read_threads());
     frame_batch<T> fb;
     typename Model::workspace ws;
     typename Model::vector carry;  // the hidden carried between frames, in device memory

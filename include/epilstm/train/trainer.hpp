@@ -160,6 +160,7 @@ public:
         frame_batch<T> fb;
         segment_loader<T> mixed;
         std::optional<frame_streams<T>> by_region;
+        index_t by_region_unit = -1;
         pass_result r;
         r.completed = false;
         communicator* const group = grouped() ? opt_.group : nullptr;
@@ -180,10 +181,15 @@ public:
                     if (last > first) mixed.load(src, g, model_.frame_length(), k, fb, first, last);
                 } else {
                     name = src.names[static_cast<std::size_t>(unit)];
-                    // Built per batch (cheap): memory holds one batch, however many regions are in
-                    // progress. (It owns fb's buffers, so it lives until the step below.)
-                    by_region.emplace(src.reader(unit), src.tracks, src.positions[std::size_t(unit)], opt_.streams,
-                                      model_.frame_length());
+                    // Built when the region changes (cheap): memory holds one batch, however many
+                    // regions are in progress; kept while batches come from the same region, so its
+                    // buffers are reused. (It owns fb's buffers, so it lives until the step below.)
+                    if (by_region_unit != unit) {
+                        by_region.emplace(src.reader(unit), src.tracks, src.positions[std::size_t(unit)], opt_.streams,
+                                          model_.frame_length());
+                        by_region->set_read_threads(src.read_threads());
+                        by_region_unit = unit;
+                    }
                     share(by_region->streams());
                     if (last > first) by_region->load(k, fb, first, last);
                 }

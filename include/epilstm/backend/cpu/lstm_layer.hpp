@@ -29,6 +29,7 @@
 #pragma once
 
 #include <epilstm/backend/cpu/parallel.hpp>
+#include <epilstm/backend/cpu/recurrent_gemm.hpp>
 #include <epilstm/cell/cell_spec.hpp>
 #include <epilstm/cell/lstm_cell.hpp>
 #include <epilstm/config.hpp>
@@ -67,6 +68,7 @@ struct lstm_cache {
     matrix<T> da;           // [4H, FB] gradient of a (becomes da_x in place)
     matrix<T> da_h;         // [4H, FB]
     matrix<T> step;         // [4H, B]
+    matrix<T> u_t;          // [H, 4H] Uᵀ, made once per backward pass
     matrix<T> acc;          // [4H, 7·threads] per-thread sums for the bias and layer-norm γ, β gradients
     matrix<T> dh_carry, dc_carry, dh, dc, dct;  // [H, B] backward carries and per-step scratch
 
@@ -184,7 +186,7 @@ public:
 
                 // U h_prev, normalized, added to the precomputed input part.
                 auto a = cache.step.middleCols(b0, nb);
-                a.noalias() = U * h_prev;
+                recurrent_product(U, h_prev, a);
                 // Everything elementwise, one column (stream) at a time while it sits in L1.
                 for (index_t j = 0; j < nb; ++j) {
                     const index_t cj = col + j;
@@ -243,6 +245,7 @@ public:
         // LN_x γ, LN_h γ, b_x, b_h, LN_c β, LN_c γ; summed into grad after the parallel region.
         const int nt = threads_for_recurrence(B, H);
         cache.acc.setZero(4 * H, 7 * nt);
+        cache.u_t = U.transpose();  // Uᵀ with contiguous columns for dh_carry = Uᵀ da_h at every step
         parallel_region(nt, [&](int tid, int nth) {
             auto acc = cache.acc.middleCols(7 * tid, 7);
             enum { a_b = 0, a_gx, a_gh, a_bx, a_bh, a_cb, a_cg };
@@ -313,7 +316,7 @@ public:
                         acc.col(a_bh).array() += dahj;
                     }
                     auto dah = cache.da_h.middleCols(col, nb);
-                    dh_carry.noalias() = U.transpose() * dah;
+                    recurrent_product(cache.u_t, dah, dh_carry);
                 }
                 if (g.dh0) Eigen::Map<matrix<T>>(g.dh0, H, B).middleCols(b0, nb) = dh_carry;
             }

@@ -4,9 +4,16 @@
 // parallel region, so Eigen's own GEMM threading -- which spin-waits between threads and collapses
 // when a core is busy -- is never used: a GEMM called inside a parallel region runs single-threaded.
 // The number of threads is omp_get_max_threads() (OMP_NUM_THREADS).
+//
+// With OpenBLAS behind Eigen's products (link epilstm::openblas, which defines EIGEN_USE_BLAS and
+// EPILSTM_OPENBLAS), a pthreads OpenBLAS would start its own threads for each GEMM called inside a
+// parallel region: P threads each asking for P more. blas_single_threaded keeps OpenBLAS on the
+// calling thread while a region runs, and gives its thread count back afterwards, so a product
+// outside every region still uses OpenBLAS's threads.
 #pragma once
 
 #include <epilstm/config.hpp>
+#include <epilstm/detail/parallel_for.hpp>
 
 #include <algorithm>
 #include <utility>
@@ -15,18 +22,44 @@
 #include <omp.h>
 #endif
 
+#ifdef EPILSTM_OPENBLAS
+extern "C" {
+int openblas_get_num_threads(void);
+void openblas_set_num_threads(int);
+int openblas_get_parallel(void);  // 0 sequential, 1 pthreads, 2 OpenMP
+}
+#endif
+
 namespace epilstm::cpu {
+
+/// While alive, OpenBLAS (its pthreads build) runs every product on the calling thread; a no-op
+/// without EPILSTM_OPENBLAS and for OpenBLAS's sequential and OpenMP builds (the latter already runs
+/// single-threaded inside an OpenMP region). Construct and destroy it outside parallel regions.
+class blas_single_threaded {
+public:
+    blas_single_threaded()
+    {
+#ifdef EPILSTM_OPENBLAS
+        if (openblas_get_parallel() == 1 && (before_ = openblas_get_num_threads()) > 1) openblas_set_num_threads(1);
+#endif
+    }
+    ~blas_single_threaded()
+    {
+#ifdef EPILSTM_OPENBLAS
+        if (before_ > 1) openblas_set_num_threads(before_);
+#endif
+    }
+    blas_single_threaded(const blas_single_threaded&) = delete;
+    blas_single_threaded& operator=(const blas_single_threaded&) = delete;
+
+private:
+    [[maybe_unused]] int before_ = 1;
+};
 
 /// Threads the backend will use for work of `units` independent pieces (at most one per piece).
 inline int threads_for(index_t units)
 {
-#ifdef _OPENMP
-    const int nt = omp_in_parallel() ? 1 : omp_get_max_threads();
-    return static_cast<int>(std::max<index_t>(1, std::min<index_t>(nt, units)));
-#else
-    (void)units;
-    return 1;
-#endif
+    return static_cast<int>(std::max<index_t>(1, std::min<index_t>(epilstm::detail::compute_threads(), units)));
 }
 
 /// Threads for a layer's pass over B streams with 4H×H recurrent weights: one thread unless each
@@ -53,6 +86,7 @@ template <class Fn> void parallel_region(int threads, Fn&& fn)
 {
 #ifdef _OPENMP
     if (threads > 1) {
+        const blas_single_threaded one_blas_thread_each;
 #pragma omp parallel num_threads(threads)
         fn(omp_get_thread_num(), omp_get_num_threads());
         return;
