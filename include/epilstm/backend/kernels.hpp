@@ -16,6 +16,7 @@
 #include <epilstm/cell/cell_spec.hpp>
 #include <epilstm/cell/lstm_cell.hpp>
 #include <epilstm/config.hpp>
+#include <epilstm/policy/normalization.hpp>
 
 #include <cmath>
 
@@ -308,7 +309,10 @@ template <class T> struct column_weights {
     }
 };
 
-/// x̂ = V h + v (V h already in rec): adds v and the column's weighted squared error.
+/// x̂ = V h + v (V h already in rec): adds v, writes the column's weighted residual
+/// resid = w_j (x̂ − x) (0 where w_j = 0; dL/dx̂ is the frame's loss scale times it) and the column's
+/// weighted squared error. One pass over the [D, F·B] reconstruction serves the loss and its
+/// gradient; the sum runs in 8 interleaved partial sums (epilstm::detail::column_sum), so it vectorizes.
 template <class T> struct output_loss_columns {
     T* rec;
     const T* x;
@@ -316,32 +320,21 @@ template <class T> struct output_loss_columns {
     const T* w;
     index_t D;
     T* loss;
+    T* resid;
     EPILSTM_HD void operator()(index_t j) const
     {
         T* r = rec + j * D;
         const T* xj = x + j * D;
-        T s = 0;
-        for (index_t d = 0; d < D; ++d) {
-            r[d] += v[d];
-            const T e = r[d] - xj[d];
-            s += e * e;
-        }
-        loss[j] = w[j] == T(0) ? T(0) : w[j] * s;
-    }
-};
-
-/// dL/dx̂ = scale · w_j · (x̂ − x), 0 where w_j = 0.
-template <class T> struct output_gradient {
-    const T* rec;
-    const T* x;
-    const T* w;
-    T scale;
-    index_t D;
-    T* d_out;
-    EPILSTM_HD void operator()(index_t i) const
-    {
-        const T wj = w[i / D] * scale;
-        d_out[i] = wj == T(0) ? T(0) : wj * (rec[i] - x[i]);
+        T* out = resid + j * D;
+        const T wj = w[j];
+        const T s = epilstm::detail::column_sum<T>(D, [&](index_t d) {
+            const T y = r[d] + v[d];
+            r[d] = y;
+            const T e = y - xj[d];
+            out[d] = wj == T(0) ? T(0) : wj * e;
+            return e * e;
+        });
+        loss[j] = wj == T(0) ? T(0) : wj * s;
     }
 };
 

@@ -75,7 +75,8 @@ public:
     /// Everything a frame's forward and backward pass need besides the parameters, in device memory.
     /// Matrices are flat, column-major: embedding [E, F·B] (h^e_t; E = H, or 2H bidirectional),
     /// reconstruction [D, F·B] (x̂_t), carry [H, B] (h^e at each stream's last valid position, the
-    /// next frame's h0), d_out [D, F·B] (dL/dx̂ after backward).
+    /// next frame's h0), d_out [D, F·B] (the weighted residual w_j (x̂ − x), written by forward;
+    /// after backward dL/dx̂ = d_out_scale · d_out).
     struct workspace {
         typename layer::cache enc, enc_rev, dec;
         vector embedding, enc_cell, reconstruction, dec_h0, carry, colw, colloss, ones;
@@ -83,6 +84,7 @@ public:
         vector x, weight, h0;  // staging of host frames (stage())
         typename Device::template vector<index_t> lengths;
         T weight_sum = 0;
+        T d_out_scale = 0;  // 2 / (weight_sum · D), set by backward: the mean squared error's derivative
     };
 
     /// A model on `dev` with D = input_size tracks; hidden_size must equal Spec's when that is static.
@@ -268,8 +270,9 @@ public:
         ws.colw.resize(n);
         dev.for_each(n, kernels::column_weights<T>{fb.weight, fb.lengths, B, ws.colw.data()});
         ws.colloss.resize(n);
+        ws.d_out.resize(D * n);
         dev.for_each(n, kernels::output_loss_columns<T>{ws.reconstruction.data(), fb.x, p + out_b_, ws.colw.data(), D,
-                                                        ws.colloss.data()});
+                                                        ws.colloss.data(), ws.d_out.data()});
         const T total = dev.sum(ws.colloss.data(), n);
         ws.weight_sum = dev.sum(ws.colw.data(), n);
         return ws.weight_sum > 0 ? total / (ws.weight_sum * static_cast<T>(D)) : T(0);
@@ -285,18 +288,18 @@ public:
                       H = cfg_.hidden_size;
         const Device& dev = *dev_;
         const T* p = params_.data();
-        const T scale = ws.weight_sum > 0 ? T(2) / (ws.weight_sum * static_cast<T>(D)) : T(0);
+        // The weight is this frame's, or the whole minibatch's when data-parallel ranks share one
+        // step (the trainer sets ws.weight_sum before calling backward).
+        const T scale = ws.d_out_scale = ws.weight_sum > 0 ? T(2) / (ws.weight_sum * static_cast<T>(D)) : T(0);
 
-        // Output layer: dL/dx̂, dV += dL/dx̂ h^dᵀ, dv += Σ dL/dx̂, dh^d = Vᵀ dL/dx̂.
-        ws.d_out.resize(D * n);
-        dev.for_each(D * n, kernels::output_gradient<T>{ws.reconstruction.data(), fb.x, ws.colw.data(), scale, D,
-                                                        ws.d_out.data()});
-        dev.gemm(false, true, D, E, n, T(1), ws.d_out.data(), D, ws.dec.h.data(), E, T(1), grad + out_W_, D);
+        // Output layer, with dL/dx̂ = scale · d_out (forward left the weighted residual in d_out):
+        // dV += dL/dx̂ h^dᵀ, dv += Σ dL/dx̂, dh^d = Vᵀ dL/dx̂.
+        dev.gemm(false, true, D, E, n, scale, ws.d_out.data(), D, ws.dec.h.data(), E, T(1), grad + out_W_, D);
         ws.ones.resize(n);
         dev.fill(ws.ones.data(), n, T(1));
-        dev.gemm(false, false, D, 1, n, T(1), ws.d_out.data(), D, ws.ones.data(), n, T(1), grad + out_b_, D);
+        dev.gemm(false, false, D, 1, n, scale, ws.d_out.data(), D, ws.ones.data(), n, T(1), grad + out_b_, D);
         ws.d_dec_h.resize(E * n);
-        dev.gemm(true, false, E, n, D, T(1), p + out_W_, D, ws.d_out.data(), D, T(0), ws.d_dec_h.data(), E);
+        dev.gemm(true, false, E, n, D, scale, p + out_W_, D, ws.d_out.data(), D, T(0), ws.d_dec_h.data(), E);
 
         // Decoder: its input is the embedding, its initial hidden the last encoder hidden, its cell
         // (paper wiring) the encoder's cell.
