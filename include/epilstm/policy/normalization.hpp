@@ -31,13 +31,26 @@ namespace detail {
 /// Σ_{r<n} f(r) in eight interleaved partial sums (lane r mod 8, then a fixed pairwise tree): no
 /// serial dependence through one accumulator, so the CPU keeps its adders busy (or vectorizes), and
 /// every device sums in the same order.
+/// Σ f(r) for r in [0, n) in 8 interleaved partial sums (lane l takes r ≡ l mod 8), added pairwise at
+/// the end: the same order on every device. Built by GCC or Clang, the lanes are one vector, since
+/// GCC otherwise vectorizes the loop over r and then adds each lane's terms one at a time; the tail
+/// is unrolled by lane so the accumulators stay in registers.
 template <class T, class F> EPILSTM_HD T column_sum(index_t n, const F& f)
 {
+#if defined(__CUDACC__)  // nvcc (both passes): plain arrays; its front end takes no vector initializers
     T a[8] = {T(0), T(0), T(0), T(0), T(0), T(0), T(0), T(0)};
     index_t r = 0;
     for (; r + 8 <= n; r += 8)
         for (int l = 0; l < 8; ++l) a[l] += f(r + l);
-    for (int l = 0; r < n; ++r, ++l) a[l] += f(r);
+#else
+    typedef T lanes __attribute__((vector_size(8 * sizeof(T))));
+    lanes a = {};
+    index_t r = 0;
+    for (; r + 8 <= n; r += 8) a += lanes{f(r), f(r + 1), f(r + 2), f(r + 3), f(r + 4), f(r + 5), f(r + 6), f(r + 7)};
+#endif
+    if (r < n)
+        for (int l = 0; l < 8; ++l)
+            if (r + l < n) a[l] += f(r + l);
     return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
 }
 }  // namespace detail
