@@ -78,8 +78,9 @@ void check_model_gradients()
     CHECK(rp.max_relative_error <= 1e-6);
 
     // x is both the network's input and the loss target: the total derivative adds the target
-    // term dL/dx_target = −dL/dx̂ (= −d_out_scale · d_out, the weighted residual forward left there).
-    const Eigen::MatrixXd total = dx - ws.d_out_scale * Eigen::Map<const Eigen::MatrixXd>(ws.d_out.data(), D, F * fd.B);
+    // term dL/dx_target = −dL/dx̂ (= −scale · d_out, the weighted residual forward left there).
+    const Eigen::MatrixXd total =
+        dx - m.output_gradient_scale(ws) * Eigen::Map<const Eigen::MatrixXd>(ws.d_out.data(), D, F * fd.B);
     Eigen::Map<Eigen::VectorXd> xv(fd.x.data(), fd.x.size());
     Eigen::Map<const Eigen::VectorXd> dxv(total.data(), total.size());
     const auto rx = testing::check_gradient(eval, xv, dxv, 1e-5, 1e-3);

@@ -76,7 +76,7 @@ public:
     /// Matrices are flat, column-major: embedding [E, F·B] (h^e_t; E = H, or 2H bidirectional),
     /// reconstruction [D, F·B] (x̂_t), carry [H, B] (h^e at each stream's last valid position, the
     /// next frame's h0), d_out [D, F·B] (the weighted residual w_j (x̂ − x), written by forward;
-    /// after backward dL/dx̂ = d_out_scale · d_out).
+    /// dL/dx̂ = output_gradient_scale(ws) · d_out).
     struct workspace {
         typename layer::cache enc, enc_rev, dec;
         vector embedding, enc_cell, reconstruction, dec_h0, carry, colw, colloss, ones;
@@ -84,7 +84,6 @@ public:
         vector x, weight, h0;  // staging of host frames (stage())
         typename Device::template vector<index_t> lengths;
         T weight_sum = 0;
-        T d_out_scale = 0;  // 2 / (weight_sum · D), set by backward: the mean squared error's derivative
     };
 
     /// A model on `dev` with D = input_size tracks; hidden_size must equal Spec's when that is static.
@@ -278,6 +277,14 @@ public:
         return ws.weight_sum > 0 ? total / (ws.weight_sum * static_cast<T>(D)) : T(0);
     }
 
+    /// dL/dx̂ = this · ws.d_out: the mean squared error's derivative 2 / (Σ w_j · D). The weight is the
+    /// frame's, or the whole minibatch's when data-parallel ranks share one step (the trainer sets
+    /// ws.weight_sum before it calls backward).
+    T output_gradient_scale(const workspace& ws) const
+    {
+        return ws.weight_sum > 0 ? T(2) / (ws.weight_sum * static_cast<T>(cfg_.input_size)) : T(0);
+    }
+
     /// Backward pass of the frame `forward` last ran in `ws`: accumulates dL/dθ into the device
     /// array `grad` (parameter_count() entries, the parameters' layout); when dx is given, also
     /// writes dL/dx [D, F·B] there (through the network's input; the loss target's own term is
@@ -288,9 +295,7 @@ public:
                       H = cfg_.hidden_size;
         const Device& dev = *dev_;
         const T* p = params_.data();
-        // The weight is this frame's, or the whole minibatch's when data-parallel ranks share one
-        // step (the trainer sets ws.weight_sum before calling backward).
-        const T scale = ws.d_out_scale = ws.weight_sum > 0 ? T(2) / (ws.weight_sum * static_cast<T>(D)) : T(0);
+        const T scale = output_gradient_scale(ws);
 
         // Output layer, with dL/dx̂ = scale · d_out (forward left the weighted residual in d_out):
         // dV += dL/dx̂ h^dᵀ, dv += Σ dL/dx̂, dh^d = Vᵀ dL/dx̂.

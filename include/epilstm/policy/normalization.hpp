@@ -29,12 +29,9 @@ namespace epilstm {
 
 namespace detail {
 /// Σ_{r<n} f(r) in eight interleaved partial sums (lane r mod 8, then a fixed pairwise tree): no
-/// serial dependence through one accumulator, so the CPU keeps its adders busy (or vectorizes), and
-/// every device sums in the same order.
-/// Σ f(r) for r in [0, n) in 8 interleaved partial sums (lane l takes r ≡ l mod 8), added pairwise at
-/// the end: the same order on every device. Built by GCC or Clang, the lanes are one vector, since
-/// GCC otherwise vectorizes the loop over r and then adds each lane's terms one at a time; the tail
-/// is unrolled by lane so the accumulators stay in registers.
+/// serial dependence through one accumulator, and every device sums in the same order. Built by GCC
+/// or Clang, the lanes are one vector, since GCC otherwise vectorizes the loop over r and then adds
+/// each lane's terms one at a time; the tail is unrolled by lane so the accumulators stay in registers.
 template <class T, class F> EPILSTM_HD T column_sum(index_t n, const F& f)
 {
 #if defined(__CUDACC__)  // nvcc (both passes): plain arrays; its front end takes no vector initializers
